@@ -1,0 +1,3 @@
+//! Integration tests of the kernel through its public API.
+
+mod order;

@@ -1,0 +1,249 @@
+//! Event order, determinism and resumable runs.
+
+use p2psim_kernel::{
+    CalendarConfig, CalendarQueue, Dist, Entry, EventQueue, HeapQueue, Kernel, Model,
+    ScheduleError, Seed, SimDuration, SimRng, SimTime, StreamKey, TimerId, Timers,
+};
+use proptest::prelude::*;
+
+/// An operation on a queue: push at `now + delay` or pop everything before `now + advance`.
+#[derive(Clone, Debug)]
+enum Op {
+    Push(u64),
+    PopUntil(u64),
+}
+
+fn ops() -> impl Strategy<Value = Vec<Op>> {
+    // Delays mix same-instant ties (0), short hops, and far jumps past the wheel's horizon.
+    let delay = prop_oneof![Just(0u64), 0u64..2_000, 0u64..200_000, 0u64..50_000_000];
+    let op =
+        prop_oneof![3 => delay.prop_map(Op::Push), 1 => (0u64..300_000).prop_map(Op::PopUntil)];
+    prop::collection::vec(op, 1..600)
+}
+
+/// Replays `ops` on a queue the way the kernel drives it; returns the popped (time, seq) sequence.
+fn replay<Q: EventQueue<u64>>(mut q: Q, ops: &[Op]) -> Vec<(u64, u64)> {
+    let (mut now, mut seq, mut out) = (0u64, 0u64, Vec::new());
+    for op in ops {
+        match *op {
+            Op::Push(d) => {
+                q.push(Entry {
+                    time: now + d,
+                    seq,
+                    event: seq,
+                });
+                seq += 1;
+            }
+            Op::PopUntil(adv) => {
+                let limit = now + adv;
+                while let Some(e) = q.pop_before(limit) {
+                    assert_eq!(e.seq, e.event);
+                    assert!(e.time >= now, "popped an event from the past");
+                    now = e.time;
+                    out.push(e.key());
+                }
+                now = limit;
+            }
+        }
+    }
+    while let Some(e) = q.pop_before(u64::MAX) {
+        out.push(e.key());
+    }
+    assert!(q.is_empty());
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn calendar_queue_pops_exactly_like_the_heap(ops in ops(), width in 8u32..20, slots in 4u32..8, adaptive: bool) {
+        let config = CalendarConfig { slot_width_log2: width, slots_log2: slots, adaptive };
+        let expected = replay(HeapQueue::new(), &ops);
+        let got = replay(CalendarQueue::with_config(config), &ops);
+        prop_assert_eq!(got, expected);
+    }
+}
+
+#[test]
+fn calendar_queue_adapts_under_a_dense_burst_and_keeps_order() {
+    // 200k events within 2 ms: far denser than the default slot width expects.
+    let mut rng = Seed(3).stream(StreamKey::new("burst"));
+    let d = Dist::uniform(0.0, 2.0).unwrap();
+    let ops: Vec<Op> = (0..200_000)
+        .map(|_| Op::Push(SimDuration::from_millis_f64(d.draw(&mut rng)).as_nanos()))
+        .collect();
+    let mut cal = CalendarQueue::new();
+    let before = cal.slot_width_log2();
+    let got = replay(&mut cal, &ops);
+    assert_eq!(got, replay(HeapQueue::new(), &ops));
+    assert!(
+        cal.slot_width_log2() < before,
+        "the slot width should have shrunk"
+    );
+}
+
+/// A model that records every event and schedules random follow-ups, some at the same instant,
+/// and a cancellable timer now and then.
+struct Chatter {
+    rng: SimRng,
+    timers: Timers,
+    trace: Vec<(SimTime, u32)>,
+    next_id: u32,
+}
+
+#[derive(Clone, Copy)]
+enum Ev {
+    Tick(u32),
+    Timer(TimerId, u32),
+}
+
+impl Chatter {
+    fn new(seed: u64) -> Self {
+        Chatter {
+            rng: Seed(seed).stream(StreamKey::new("chatter")),
+            timers: Timers::new(),
+            trace: vec![],
+            next_id: 0,
+        }
+    }
+}
+
+impl Model<Ev> for Chatter {
+    fn handle<Q: EventQueue<Ev>>(&mut self, k: &mut Kernel<Ev, Q>, ev: Ev) {
+        use rand::RngExt;
+        let id = match ev {
+            Ev::Tick(id) => id,
+            Ev::Timer(t, id) => {
+                if !self.timers.fire(t) {
+                    return;
+                }
+                id
+            }
+        };
+        self.trace.push((k.now(), id));
+        if self.trace.len() > 20_000 {
+            return;
+        }
+        for _ in 0..self.rng.random_range(0..4u32) {
+            self.next_id += 1;
+            let delay = match self.rng.random_range(0..4u32) {
+                0 => SimDuration::ZERO,
+                1 => SimDuration::from_micros(self.rng.random_range(0..50)),
+                _ => SimDuration::from_millis(self.rng.random_range(1..400)),
+            };
+            if self.rng.random_bool(0.2) {
+                let t = self.timers.insert();
+                k.schedule_in(delay, Ev::Timer(t, self.next_id));
+                if self.rng.random_bool(0.5) {
+                    self.timers.cancel(t);
+                }
+            } else {
+                k.schedule_in(delay, Ev::Tick(self.next_id));
+            }
+        }
+    }
+}
+
+fn run_chatter<Q: EventQueue<Ev>>(queue: Q, seed: u64, chunks: &[u64]) -> Vec<(SimTime, u32)> {
+    let mut model = Chatter::new(seed);
+    let mut k = Kernel::with_queue(queue);
+    for i in 0..4 {
+        k.schedule_in(SimDuration::ZERO, Ev::Tick(1000 + i));
+    }
+    for &ms in chunks {
+        k.run_until(SimTime::from_millis(ms), &mut model).unwrap();
+        assert_eq!(k.now(), SimTime::from_millis(ms));
+    }
+    model.trace
+}
+
+#[test]
+fn same_seed_same_trace_and_different_seed_differs() {
+    let a = run_chatter(CalendarQueue::new(), 1, &[5_000]);
+    assert!(a.len() > 1000, "the model should be busy: {}", a.len());
+    assert_eq!(a, run_chatter(CalendarQueue::new(), 1, &[5_000]));
+    assert_ne!(a, run_chatter(CalendarQueue::new(), 2, &[5_000]));
+    assert_eq!(
+        a,
+        run_chatter(HeapQueue::new(), 1, &[5_000]),
+        "both queues give one order"
+    );
+}
+
+#[test]
+fn chunked_runs_equal_one_run() {
+    let one = run_chatter(CalendarQueue::new(), 9, &[5_000]);
+    let chunks: Vec<u64> = (1..=50).map(|i| i * 100).collect();
+    assert_eq!(one, run_chatter(CalendarQueue::new(), 9, &chunks));
+    assert_eq!(
+        one,
+        run_chatter(CalendarQueue::new(), 9, &[1, 2, 777, 778, 4_999, 5_000])
+    );
+}
+
+struct Recorder(Vec<(SimTime, u32)>);
+impl Model<u32> for Recorder {
+    fn handle<Q: EventQueue<u32>>(&mut self, k: &mut Kernel<u32, Q>, ev: u32) {
+        self.0.push((k.now(), ev));
+    }
+}
+
+#[test]
+fn same_time_events_run_in_schedule_order_and_until_is_exclusive() {
+    let mut k = Kernel::new();
+    let t = SimTime::from_millis(10);
+    for ev in [5, 1, 4, 2, 3] {
+        k.schedule_at(t, ev).unwrap();
+    }
+    k.schedule_at(SimTime::from_millis(20), 99).unwrap();
+    let mut rec = Recorder(vec![]);
+    assert_eq!(k.run_until(SimTime::from_millis(20), &mut rec).unwrap(), 5);
+    assert_eq!(
+        rec.0.iter().map(|e| e.1).collect::<Vec<_>>(),
+        vec![5, 1, 4, 2, 3]
+    );
+    assert_eq!(
+        k.pending(),
+        1,
+        "the event at exactly `until` is not processed"
+    );
+    assert_eq!(k.next_event_time(), Some(SimTime::from_millis(20)));
+    k.run_until(SimTime::from_millis(21), &mut rec).unwrap();
+    assert_eq!(rec.0.last(), Some(&(SimTime::from_millis(20), 99)));
+}
+
+#[test]
+fn caller_mistakes_are_errors_not_panics() {
+    let mut k: Kernel<u32> = Kernel::new();
+    let mut rec = Recorder(vec![]);
+    k.run_until(SimTime::from_millis(10), &mut rec).unwrap();
+    assert_eq!(
+        k.schedule_at(SimTime::from_millis(5), 1),
+        Err(ScheduleError::InPast {
+            at: SimTime::from_millis(5),
+            now: SimTime::from_millis(10)
+        })
+    );
+    assert_eq!(
+        k.run_until(SimTime::from_millis(9), &mut rec),
+        Err(ScheduleError::RunBackwards {
+            until: SimTime::from_millis(9),
+            now: SimTime::from_millis(10)
+        })
+    );
+    assert_eq!(k.pending(), 0);
+}
+
+#[test]
+fn events_scheduled_after_a_run_stopped_mid_slot_keep_their_order() {
+    // The calendar queue may have looked ahead past `until`; scheduling at `until` must still work.
+    let mut k = Kernel::new();
+    k.schedule_at(SimTime::from_millis(100), 1).unwrap();
+    let mut rec = Recorder(vec![]);
+    k.run_until(SimTime::from_nanos(1_000), &mut rec).unwrap();
+    k.schedule_at(SimTime::from_nanos(1_000), 2).unwrap();
+    k.schedule_at(SimTime::from_nanos(1_500), 3).unwrap();
+    k.run_until(SimTime::from_millis(200), &mut rec).unwrap();
+    assert_eq!(rec.0.iter().map(|e| e.1).collect::<Vec<_>>(), vec![2, 3, 1]);
+}
