@@ -1,0 +1,792 @@
+//! The network: peers with a location, bandwidths and an online state; links; the path of a message
+//! from `send` to delivery.
+//!
+//! The path of one message, P2PSimpy's model (../shared/P2PSIMPY.md §4, §5):
+//! 1. [`Network::send`]: dropped if the sender is not online or not connected to the receiver
+//!    (P2PSimpy raises; here it is counted); counted as sent traffic; possibly lost; then it travels
+//!    for the upload transmission delay (`size / upload`, uploads in parallel by default) plus the
+//!    latency, and a [`NetEvent::Arrive`] is scheduled.
+//! 2. On arrival the receiver must still be connected to the sender (unless the send was
+//!    connectionless, like P2PSimpy's `Hello`), else the message is dropped. It joins the receiver's
+//!    download queue: one FIFO server per peer.
+//! 3. The head of the queue takes `size / download` (bandwidth read when its download starts), then
+//!    an optional admission step (P2PSimpy's `pre_task`: a validation delay, then accept or reject)
+//!    during which the queue stays busy.
+//! 4. If accepted and the receiver is online, the message is counted in the receiver's monitor, the
+//!    link's last-seen time is updated, and [`Network::handle`] returns it as a [`Delivery`].
+
+use p2psim_kernel::{EventQueue, Kernel, Seed, SimDuration, SimRng, SimTime, StreamKey};
+use rand::RngExt;
+
+use crate::bandwidth::{TransmissionModel, UploadModel};
+use crate::links::{LinkMeta, Links, NEVER};
+use crate::location::{LatencyMode, LatencyModel, LatencySampler, Locations};
+use crate::monitor::Monitors;
+use crate::topology::Topology;
+use crate::{LocationId, PeerId};
+
+/// A message the network can carry: all it needs to know is its size.
+pub trait Payload {
+    /// Size in bytes, for transmission delays and traffic monitors.
+    fn size(&self) -> u32;
+}
+
+/// Whether a peer takes part in the network right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PeerState {
+    /// Sends and receives.
+    Online,
+    /// Down for a while: sends nothing; messages still arrive and are downloaded, then dropped.
+    Offline,
+    /// Not in the network (not joined yet, or left for good): everything to it is dropped on arrival.
+    Absent,
+}
+
+/// The physical description of one peer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PeerSpec {
+    /// Where the peer is.
+    pub location: LocationId,
+    /// Upload bandwidth (bytes per second unless the compatibility unit is chosen).
+    pub upload: f64,
+    /// Download bandwidth.
+    pub download: f64,
+}
+
+/// Options of the network model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NetConfig {
+    /// How latencies are drawn and applied.
+    pub latency: LatencyModel,
+    /// Bandwidth unit and upload sharing.
+    pub transmission: TransmissionModel,
+    /// Record per-peer, per-second traffic (default true).
+    pub monitors: bool,
+    /// Keep connected-since and last-seen times per link, for connection managers (default true).
+    pub link_times: bool,
+    /// Probability that any message is lost in transit (default 0).
+    pub loss: f64,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig {
+            latency: LatencyModel::default(),
+            transmission: TransmissionModel::default(),
+            monitors: true,
+            link_times: true,
+            loss: 0.0,
+        }
+    }
+}
+
+/// Events of the network model; the model above wraps them in its own event type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetEvent {
+    /// The message in flight slot `.0` reaches its receiver's download queue.
+    Arrive(u32),
+    /// The head of the peer's download queue finished downloading.
+    Downloaded(PeerId),
+    /// The head of the peer's download queue finished its admission delay.
+    Admitted(PeerId),
+}
+
+/// Why a message did not reach its receiver's services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DropReason {
+    /// The sender was not online.
+    SenderOffline,
+    /// The sender was not connected to the receiver.
+    NotConnected,
+    /// Lost in transit (the loss probability).
+    Lost,
+    /// Sender and receiver are in different partitions.
+    Partitioned,
+    /// The receiver had dropped the link by the time the message arrived.
+    LinkGoneOnArrival,
+    /// The receiver is not in the network.
+    ReceiverAbsent,
+    /// The receiver was offline when the message was processed.
+    ReceiverOffline,
+    /// The admission step rejected it.
+    Rejected,
+}
+
+impl DropReason {
+    /// Every reason, in a fixed order (for reports).
+    pub const ALL: [DropReason; 8] = [
+        DropReason::SenderOffline,
+        DropReason::NotConnected,
+        DropReason::Lost,
+        DropReason::Partitioned,
+        DropReason::LinkGoneOnArrival,
+        DropReason::ReceiverAbsent,
+        DropReason::ReceiverOffline,
+        DropReason::Rejected,
+    ];
+
+    /// A short snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::SenderOffline => "sender_offline",
+            DropReason::NotConnected => "not_connected",
+            DropReason::Lost => "lost",
+            DropReason::Partitioned => "partitioned",
+            DropReason::LinkGoneOnArrival => "link_gone_on_arrival",
+            DropReason::ReceiverAbsent => "receiver_absent",
+            DropReason::ReceiverOffline => "receiver_offline",
+            DropReason::Rejected => "rejected",
+        }
+    }
+}
+
+/// Message counts of the whole network.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetCounters {
+    /// Messages that left their sender.
+    pub sent: u64,
+    /// Messages handed to the receiver's services.
+    pub delivered: u64,
+    dropped: [u64; 8],
+}
+
+impl NetCounters {
+    /// Messages dropped for `reason`.
+    pub fn dropped(&self, reason: DropReason) -> u64 {
+        self.dropped[reason as usize]
+    }
+    /// Messages dropped for any reason.
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.iter().sum()
+    }
+}
+
+/// What happens to a downloaded message before it is accepted (P2PSimpy's `pre_task`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admit {
+    /// Accept at once.
+    Now,
+    /// Keep the download queue busy for `delay`, then accept or reject.
+    After {
+        /// The validation time.
+        delay: SimDuration,
+        /// The verdict.
+        accept: bool,
+    },
+}
+
+/// The admission policy, supplied by the layer above at each [`Network::handle`] call.
+pub trait Admission<M> {
+    /// Decides for a message that `to` finished downloading from `from`.
+    fn admit(&mut self, now: SimTime, to: PeerId, from: PeerId, msg: &M) -> Admit;
+}
+
+/// Accepts everything at once.
+impl<M> Admission<M> for () {
+    fn admit(&mut self, _: SimTime, _: PeerId, _: PeerId, _: &M) -> Admit {
+        Admit::Now
+    }
+}
+
+/// A message handed to the receiver.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery<M> {
+    /// The receiver.
+    pub to: PeerId,
+    /// The sender.
+    pub from: PeerId,
+    /// The message.
+    pub msg: M,
+}
+
+/// Why a network could not be built or changed.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NetError {
+    /// A peer names a location outside the table.
+    #[error("peer {peer}: location index {location} is not in the location table")]
+    UnknownLocation {
+        /// The peer.
+        peer: PeerId,
+        /// The bad index.
+        location: u16,
+    },
+    /// A bandwidth that is not a positive number.
+    #[error("peer {peer}: {which} bandwidth must be > 0 (or infinite), got {value}")]
+    BadBandwidth {
+        /// The peer.
+        peer: PeerId,
+        /// "upload" or "download".
+        which: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A slowdown factor outside `[0, 1]`.
+    #[error("peer {peer}: slowdown factor must be in [0, 1], got {value}")]
+    BadSlowdown {
+        /// The peer.
+        peer: PeerId,
+        /// The value given.
+        value: f64,
+    },
+    /// A probability outside `[0, 1]`.
+    #[error("loss probability must be in [0, 1], got {0}")]
+    BadProbability(f64),
+    /// A topology for a different number of peers.
+    #[error("the topology has {topology} peers but the network has {network}")]
+    TopologySize {
+        /// Peers in the topology.
+        topology: usize,
+        /// Peers in the network.
+        network: usize,
+    },
+    /// More than 2^32 − 1 peers.
+    #[error("too many peers ({0})")]
+    TooManyPeers(usize),
+}
+
+const NIL: u32 = u32::MAX;
+
+#[derive(Debug)]
+struct InFlight<M> {
+    from: PeerId,
+    to: PeerId,
+    size: u32,
+    /// Next in the receiver's download queue.
+    next: u32,
+    connectionless: bool,
+    accept: bool,
+    msg: Option<M>,
+}
+
+/// The network model of one run.
+#[derive(Debug)]
+pub struct Network<M> {
+    config: NetConfig,
+    latency: LatencySampler,
+    loss_rng: SimRng,
+    location: Vec<LocationId>,
+    upload: Vec<f64>,
+    download: Vec<f64>,
+    slowdown: Vec<f64>,
+    state: Vec<PeerState>,
+    partition: Vec<u16>,
+    upload_free_at: Vec<SimTime>,
+    fifo_head: Vec<u32>,
+    fifo_tail: Vec<u32>,
+    inflight: Vec<InFlight<M>>,
+    free_slots: Vec<u32>,
+    links: Links,
+    monitors: Monitors,
+    counters: NetCounters,
+}
+
+fn check_bandwidth(peer: PeerId, which: &'static str, value: f64) -> Result<f64, NetError> {
+    if value > 0.0 {
+        Ok(value)
+    } else {
+        Err(NetError::BadBandwidth { peer, which, value })
+    }
+}
+
+impl<M: Payload> Network<M> {
+    /// A network of `peers` (peer `i` is `PeerId(i)`), all online and unconnected.
+    pub fn new(
+        seed: Seed,
+        locations: Locations,
+        peers: &[PeerSpec],
+        config: NetConfig,
+    ) -> Result<Self, NetError> {
+        if u32::try_from(peers.len()).is_err() || peers.len() == u32::MAX as usize {
+            return Err(NetError::TooManyPeers(peers.len()));
+        }
+        if !(0.0..=1.0).contains(&config.loss) {
+            return Err(NetError::BadProbability(config.loss));
+        }
+        for (i, p) in peers.iter().enumerate() {
+            let peer = PeerId(i as u32);
+            if p.location.index() >= locations.len() {
+                return Err(NetError::UnknownLocation {
+                    peer,
+                    location: p.location.0,
+                });
+            }
+            check_bandwidth(peer, "upload", p.upload)?;
+            check_bandwidth(peer, "download", p.download)?;
+        }
+        let n = peers.len();
+        let fixed = config.latency.mode == LatencyMode::FixedPerLink;
+        Ok(Network {
+            latency: LatencySampler::new(locations, config.latency, seed),
+            loss_rng: seed.stream(StreamKey::new("loss")),
+            location: peers.iter().map(|p| p.location).collect(),
+            upload: peers.iter().map(|p| p.upload).collect(),
+            download: peers.iter().map(|p| p.download).collect(),
+            slowdown: vec![1.0; n],
+            state: vec![PeerState::Online; n],
+            partition: Vec::new(),
+            upload_free_at: match config.transmission.uploads {
+                UploadModel::Serialised => vec![SimTime::ZERO; n],
+                UploadModel::Parallel => Vec::new(),
+            },
+            fifo_head: vec![NIL; n],
+            fifo_tail: vec![NIL; n],
+            inflight: Vec::new(),
+            free_slots: Vec::new(),
+            links: Links::new(n, config.link_times, fixed),
+            monitors: Monitors::new(n, config.monitors),
+            counters: NetCounters::default(),
+            config,
+        })
+    }
+
+    /// The options the network was built with.
+    pub fn config(&self) -> &NetConfig {
+        &self.config
+    }
+
+    /// Number of peers.
+    pub fn peer_count(&self) -> usize {
+        self.location.len()
+    }
+
+    /// All peer ids.
+    pub fn peers(&self) -> impl ExactSizeIterator<Item = PeerId> + use<M> {
+        (0..self.location.len() as u32).map(PeerId)
+    }
+
+    /// The location table.
+    pub fn locations(&self) -> &Locations {
+        self.latency.locations()
+    }
+
+    /// Where the peer is.
+    pub fn location(&self, p: PeerId) -> LocationId {
+        self.location[p.index()]
+    }
+
+    /// The peer's state.
+    pub fn state(&self, p: PeerId) -> PeerState {
+        self.state[p.index()]
+    }
+
+    /// True if the peer is online.
+    #[inline]
+    pub fn is_online(&self, p: PeerId) -> bool {
+        self.state[p.index()] == PeerState::Online
+    }
+
+    /// Changes the peer's state. Links are kept: what happens to them is the caller's policy.
+    pub fn set_state(&mut self, p: PeerId, state: PeerState) {
+        self.state[p.index()] = state;
+    }
+
+    /// Upload and download bandwidth in effect (slowdown applied).
+    pub fn bandwidth(&self, p: PeerId) -> (f64, f64) {
+        let f = self.slowdown[p.index()];
+        (self.upload[p.index()] * f, self.download[p.index()] * f)
+    }
+
+    /// The configured bandwidths, without slowdown.
+    pub fn nominal_bandwidth(&self, p: PeerId) -> (f64, f64) {
+        (self.upload[p.index()], self.download[p.index()])
+    }
+
+    /// The slowdown factor in effect (1 = full speed).
+    pub fn slowdown(&self, p: PeerId) -> f64 {
+        self.slowdown[p.index()]
+    }
+
+    /// Throttles both bandwidths of `p` to `factor` times their configured value. Setting 1 restores
+    /// them exactly (the configured value is never overwritten). A transfer already under way keeps
+    /// the speed it started with, as in P2PSimpy.
+    pub fn set_slowdown(&mut self, p: PeerId, factor: f64) -> Result<(), NetError> {
+        if !(0.0..=1.0).contains(&factor) {
+            return Err(NetError::BadSlowdown {
+                peer: p,
+                value: factor,
+            });
+        }
+        self.slowdown[p.index()] = factor;
+        Ok(())
+    }
+
+    /// Changes the loss probability for messages sent from now on.
+    pub fn set_loss(&mut self, p: f64) -> Result<(), NetError> {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(NetError::BadProbability(p));
+        }
+        self.config.loss = p;
+        Ok(())
+    }
+
+    /// Splits the network: messages between peers of different groups are dropped from now on (also
+    /// those in flight). `None` heals it. `groups[p]` is the group of peer `p`.
+    pub fn set_partition(&mut self, groups: Option<Vec<u16>>) {
+        self.partition = match groups {
+            Some(g) => {
+                assert_eq!(g.len(), self.peer_count(), "one group per peer");
+                g
+            }
+            None => Vec::new(),
+        };
+    }
+
+    #[inline]
+    fn partitioned(&self, a: PeerId, b: PeerId) -> bool {
+        !self.partition.is_empty() && self.partition[a.index()] != self.partition[b.index()]
+    }
+
+    /// The peer's neighbours, in the order the links were made.
+    #[inline]
+    pub fn neighbours(&self, p: PeerId) -> &[PeerId] {
+        self.links.neighbours(p)
+    }
+
+    /// The peer's number of links.
+    pub fn degree(&self, p: PeerId) -> usize {
+        self.links.degree(p)
+    }
+
+    /// Number of links in the network.
+    pub fn link_count(&self) -> usize {
+        self.links.link_count()
+    }
+
+    /// True if `p` and `q` are linked.
+    #[inline]
+    pub fn is_connected(&self, p: PeerId, q: PeerId) -> bool {
+        self.links.find(p, q).is_some()
+    }
+
+    /// Links `p` and `q` both ways. False if they already were, or `p == q`.
+    pub fn connect(&mut self, p: PeerId, q: PeerId, now: SimTime) -> bool {
+        let latency = if self.config.latency.mode == LatencyMode::FixedPerLink {
+            self.latency
+                .per_link(p.0, q.0, self.location(p), self.location(q))
+        } else {
+            SimDuration::ZERO
+        };
+        self.links.connect(p, q, now, latency)
+    }
+
+    /// Removes the link between `p` and `q`, both ways. False if there was none.
+    pub fn disconnect(&mut self, p: PeerId, q: PeerId) -> bool {
+        self.links.disconnect(p, q)
+    }
+
+    /// Makes every link of `topology`, laid out as a flat adjacency.
+    pub fn connect_topology(&mut self, topology: &Topology, now: SimTime) -> Result<(), NetError> {
+        if topology.peer_count() != self.peer_count() {
+            return Err(NetError::TopologySize {
+                topology: topology.peer_count(),
+                network: self.peer_count(),
+            });
+        }
+        if self.links.link_count() == 0 {
+            self.links.reserve_degrees(&topology.degrees());
+        }
+        for &(a, b) in topology.edges() {
+            self.connect(a, b, now);
+        }
+        Ok(())
+    }
+
+    /// When `p` last received a message from its neighbour `q`; `None` if never or not linked.
+    pub fn last_seen(&self, p: PeerId, q: PeerId) -> Option<SimTime> {
+        let idx = self.links.find(p, q)?;
+        self.links
+            .meta(idx)
+            .map(|m| m.last_seen)
+            .filter(|&t| t != NEVER)
+    }
+
+    /// Sets when `p` last heard from its neighbour `q` (a connection manager's "assume recently
+    /// added"). Does nothing if they are not linked.
+    pub fn set_last_seen(&mut self, p: PeerId, q: PeerId, t: SimTime) {
+        if let Some(idx) = self.links.find(p, q)
+            && let Some(m) = self.links.meta_mut(idx)
+        {
+            m.last_seen = t;
+        }
+    }
+
+    /// When the link between `p` and `q` was made.
+    pub fn connected_since(&self, p: PeerId, q: PeerId) -> Option<SimTime> {
+        let idx = self.links.find(p, q)?;
+        self.links.meta(idx).map(|m: &LinkMeta| m.since)
+    }
+
+    /// The traffic monitors.
+    pub fn monitors(&self) -> &Monitors {
+        &self.monitors
+    }
+
+    /// The network-wide message counts.
+    pub fn counters(&self) -> &NetCounters {
+        &self.counters
+    }
+
+    /// Messages in flight or queued for download.
+    pub fn in_flight(&self) -> usize {
+        self.inflight.len() - self.free_slots.len()
+    }
+
+    /// The live graph: links between two online peers.
+    pub fn live_links(&self) -> Vec<(PeerId, PeerId)> {
+        let mut out = Vec::new();
+        for p in self.peers() {
+            if !self.is_online(p) {
+                continue;
+            }
+            for &q in self.neighbours(p) {
+                if p < q && self.is_online(q) {
+                    out.push((p, q));
+                }
+            }
+        }
+        out
+    }
+
+    /// Bytes held by the network's tables (not counting the event queue).
+    pub fn memory_bytes(&self) -> usize {
+        let n = self.peer_count();
+        n * (std::mem::size_of::<LocationId>() + 3 * 8 + 1 + 8)
+            + self.partition.capacity() * 2
+            + self.upload_free_at.capacity() * 8
+            + self.inflight.capacity() * std::mem::size_of::<InFlight<M>>()
+            + self.free_slots.capacity() * 4
+            + self.links.memory_bytes()
+            + self.monitors.memory_bytes()
+    }
+
+    #[inline]
+    fn drop_msg(&mut self, reason: DropReason) {
+        self.counters.dropped[reason as usize] += 1;
+    }
+
+    /// Sends `msg` from `from` to its neighbour `to`. Returns the arrival time, or why it was dropped.
+    #[inline]
+    pub fn send<E: From<NetEvent>, Q: EventQueue<E>>(
+        &mut self,
+        k: &mut Kernel<E, Q>,
+        from: PeerId,
+        to: PeerId,
+        msg: M,
+    ) -> Result<SimTime, DropReason> {
+        self.send_inner(k, from, to, msg, false)
+    }
+
+    /// Sends `msg` to any peer, linked or not, like P2PSimpy's `Hello` ("like UDP"); also how
+    /// protocols that pick partners uniformly among all peers reach them.
+    pub fn send_connectionless<E: From<NetEvent>, Q: EventQueue<E>>(
+        &mut self,
+        k: &mut Kernel<E, Q>,
+        from: PeerId,
+        to: PeerId,
+        msg: M,
+    ) -> Result<SimTime, DropReason> {
+        self.send_inner(k, from, to, msg, true)
+    }
+
+    #[inline]
+    fn send_inner<E: From<NetEvent>, Q: EventQueue<E>>(
+        &mut self,
+        k: &mut Kernel<E, Q>,
+        from: PeerId,
+        to: PeerId,
+        msg: M,
+        connectionless: bool,
+    ) -> Result<SimTime, DropReason> {
+        if !self.is_online(from) {
+            self.drop_msg(DropReason::SenderOffline);
+            return Err(DropReason::SenderOffline);
+        }
+        let link = self.links.find(from, to);
+        if link.is_none() && !connectionless {
+            self.drop_msg(DropReason::NotConnected);
+            return Err(DropReason::NotConnected);
+        }
+        let now = k.now();
+        let size = msg.size();
+        self.monitors.sent(from, now, size);
+        self.counters.sent += 1;
+        if self.config.loss > 0.0 && self.loss_rng.random_bool(self.config.loss) {
+            self.drop_msg(DropReason::Lost);
+            return Err(DropReason::Lost);
+        }
+        let (up, _) = self.bandwidth(from);
+        let tx = self.config.transmission.transmission_delay(size, up);
+        let departure = match self.config.transmission.uploads {
+            UploadModel::Parallel => now + tx,
+            UploadModel::Serialised => {
+                let free = &mut self.upload_free_at[from.index()];
+                *free = (*free).max(now) + tx;
+                *free
+            }
+        };
+        let latency = match self.config.latency.mode {
+            LatencyMode::PerMessage => self
+                .latency
+                .per_message(self.location(from), self.location(to)),
+            LatencyMode::FixedPerLink => match link.and_then(|i| self.links.fixed_latency(i)) {
+                Some(l) => l,
+                None => self
+                    .latency
+                    .per_link(from.0, to.0, self.location(from), self.location(to)),
+            },
+        };
+        let arrival = departure + latency;
+        let flight = InFlight {
+            from,
+            to,
+            size,
+            next: NIL,
+            connectionless,
+            accept: true,
+            msg: Some(msg),
+        };
+        let slot = match self.free_slots.pop() {
+            Some(s) => {
+                self.inflight[s as usize] = flight;
+                s
+            }
+            None => {
+                self.inflight.push(flight);
+                u32::try_from(self.inflight.len() - 1).expect("more than 2^32 messages in flight")
+            }
+        };
+        k.schedule_in(arrival - now, NetEvent::Arrive(slot).into());
+        Ok(arrival)
+    }
+
+    /// Advances the message path for one network event; returns the message if it reaches the
+    /// receiver's services now.
+    #[inline]
+    pub fn handle<E: From<NetEvent>, Q: EventQueue<E>, A: Admission<M>>(
+        &mut self,
+        k: &mut Kernel<E, Q>,
+        event: NetEvent,
+        admission: &mut A,
+    ) -> Option<Delivery<M>> {
+        match event {
+            NetEvent::Arrive(slot) => self.arrive(k, slot, admission),
+            NetEvent::Downloaded(p) => self.downloaded(k, p, admission),
+            NetEvent::Admitted(p) => {
+                let accept = self.inflight[self.fifo_head[p.index()] as usize].accept;
+                self.complete(k, p, accept)
+            }
+        }
+    }
+
+    fn free_slot(&mut self, slot: u32) -> Option<M> {
+        self.free_slots.push(slot);
+        self.inflight[slot as usize].msg.take()
+    }
+
+    #[inline]
+    fn arrive<E: From<NetEvent>, Q: EventQueue<E>, A: Admission<M>>(
+        &mut self,
+        k: &mut Kernel<E, Q>,
+        slot: u32,
+        admission: &mut A,
+    ) -> Option<Delivery<M>> {
+        let f = &self.inflight[slot as usize];
+        let (from, to, connectionless) = (f.from, f.to, f.connectionless);
+        let reason = if self.state[to.index()] == PeerState::Absent {
+            Some(DropReason::ReceiverAbsent)
+        } else if self.partitioned(from, to) {
+            Some(DropReason::Partitioned)
+        } else if !connectionless && self.links.find(to, from).is_none() {
+            Some(DropReason::LinkGoneOnArrival)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            self.drop_msg(reason);
+            self.free_slot(slot);
+            return None;
+        }
+        let ti = to.index();
+        if self.fifo_head[ti] == NIL {
+            self.fifo_head[ti] = slot;
+            self.fifo_tail[ti] = slot;
+            let tx = self.download_delay(to, slot);
+            if tx.is_zero() {
+                return self.downloaded(k, to, admission);
+            }
+            k.schedule_in(tx, NetEvent::Downloaded(to).into());
+        } else {
+            let tail = self.fifo_tail[ti];
+            self.inflight[tail as usize].next = slot;
+            self.fifo_tail[ti] = slot;
+        }
+        None
+    }
+
+    #[inline]
+    fn download_delay(&self, p: PeerId, slot: u32) -> SimDuration {
+        let (_, down) = self.bandwidth(p);
+        self.config
+            .transmission
+            .transmission_delay(self.inflight[slot as usize].size, down)
+    }
+
+    fn downloaded<E: From<NetEvent>, Q: EventQueue<E>, A: Admission<M>>(
+        &mut self,
+        k: &mut Kernel<E, Q>,
+        p: PeerId,
+        admission: &mut A,
+    ) -> Option<Delivery<M>> {
+        let slot = self.fifo_head[p.index()];
+        let f = &self.inflight[slot as usize];
+        let msg = f.msg.as_ref().expect("queued message is present");
+        match admission.admit(k.now(), p, f.from, msg) {
+            Admit::Now => self.complete(k, p, true),
+            Admit::After { delay, accept } => {
+                self.inflight[slot as usize].accept = accept;
+                k.schedule_in(delay, NetEvent::Admitted(p).into());
+                None
+            }
+        }
+    }
+
+    fn complete<E: From<NetEvent>, Q: EventQueue<E>>(
+        &mut self,
+        k: &mut Kernel<E, Q>,
+        p: PeerId,
+        accept: bool,
+    ) -> Option<Delivery<M>> {
+        let pi = p.index();
+        let slot = self.fifo_head[pi];
+        let (from, size, next) = {
+            let f = &self.inflight[slot as usize];
+            (f.from, f.size, f.next)
+        };
+        let msg = self.free_slot(slot).expect("queued message is present");
+        self.fifo_head[pi] = next;
+        if next == NIL {
+            self.fifo_tail[pi] = NIL;
+        } else {
+            // The next download starts now, at the bandwidth in effect now.
+            let tx = self.download_delay(p, next);
+            k.schedule_in(tx, NetEvent::Downloaded(p).into());
+        }
+        if !accept {
+            self.drop_msg(DropReason::Rejected);
+            return None;
+        }
+        if !self.is_online(p) {
+            self.drop_msg(DropReason::ReceiverOffline);
+            return None;
+        }
+        let now = k.now();
+        self.monitors.received(p, now, size);
+        if self.config.link_times {
+            self.set_last_seen(p, from, now);
+        }
+        self.counters.delivered += 1;
+        Some(Delivery { to: p, from, msg })
+    }
+}
