@@ -50,13 +50,13 @@ pub struct Kernel<E, Q = CalendarQueue<E>> {
     _event: PhantomData<fn(E)>,
 }
 
-impl<E> Default for Kernel<E, CalendarQueue<E>> {
+impl<E: Clone> Default for Kernel<E, CalendarQueue<E>> {
     fn default() -> Self {
         Kernel::with_queue(CalendarQueue::new())
     }
 }
 
-impl<E> Kernel<E, CalendarQueue<E>> {
+impl<E: Clone> Kernel<E, CalendarQueue<E>> {
     /// A kernel at time zero with the default calendar queue.
     pub fn new() -> Self {
         Self::default()
@@ -66,13 +66,7 @@ impl<E> Kernel<E, CalendarQueue<E>> {
 impl<E, Q: EventQueue<E>> Kernel<E, Q> {
     /// A kernel at time zero using the given queue (for example a [`HeapQueue`](crate::HeapQueue)).
     pub fn with_queue(queue: Q) -> Self {
-        Kernel {
-            now: SimTime::ZERO,
-            next_seq: 0,
-            processed: 0,
-            queue,
-            _event: PhantomData,
-        }
+        Kernel { now: SimTime::ZERO, next_seq: 0, processed: 0, queue, _event: PhantomData }
     }
 
     /// The current simulated time.
@@ -134,16 +128,9 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
     /// Events at exactly `until` stay pending (P2PSimpy's rule). Calling again with a later time
     /// continues the run; a run split into chunks handles the same events in the same order as one
     /// call, as long as nothing is scheduled from outside in between.
-    pub fn run_until<M: Model<E>>(
-        &mut self,
-        until: SimTime,
-        model: &mut M,
-    ) -> Result<u64, ScheduleError> {
+    pub fn run_until<M: Model<E>>(&mut self, until: SimTime, model: &mut M) -> Result<u64, ScheduleError> {
         if until < self.now {
-            return Err(ScheduleError::RunBackwards {
-                until,
-                now: self.now,
-            });
+            return Err(ScheduleError::RunBackwards { until, now: self.now });
         }
         let before = self.processed;
         let limit = until.as_nanos();

@@ -16,6 +16,7 @@
 //! ```
 //! use p2psim_kernel::{Dist, EventQueue, Kernel, Model, Seed, SimDuration, SimRng, SimTime, StreamKey};
 //!
+//! #[derive(Clone, Copy)]
 //! enum Ev { Arrival, Departure }
 //!
 //! struct Shop { waiting: u32, busy: bool, served: u64, arrivals: Dist, service: Dist, rng: SimRng }

@@ -102,23 +102,11 @@ mod tests {
     #[test]
     fn stream_keys_are_fixed_values() {
         // Pinned: changing the hash silently changes every run's draws.
-        assert_eq!(
-            StreamKey::new("latency").stream(),
-            StreamKey::new("latency").stream()
-        );
+        assert_eq!(StreamKey::new("latency").stream(), StreamKey::new("latency").stream());
         assert_ne!(StreamKey::new("latency"), StreamKey::new("latencz"));
-        assert_ne!(
-            StreamKey::new("peer").with(1),
-            StreamKey::new("peer").with(2)
-        );
-        assert_ne!(
-            StreamKey::new("peer").with(1).with(2),
-            StreamKey::new("peer").with(2).with(1)
-        );
-        assert_eq!(
-            StreamKey::new("").stream(),
-            splitmix64(0xcbf2_9ce4_8422_2325)
-        );
+        assert_ne!(StreamKey::new("peer").with(1), StreamKey::new("peer").with(2));
+        assert_ne!(StreamKey::new("peer").with(1).with(2), StreamKey::new("peer").with(2).with(1));
+        assert_eq!(StreamKey::new("").stream(), splitmix64(0xcbf2_9ce4_8422_2325));
     }
 
     #[test]

@@ -26,11 +26,7 @@ fn millis_f64_to_nanos(ms: f64) -> u64 {
         return 0;
     }
     let ns = (ms * NANOS_PER_MILLI as f64).round();
-    if ns >= u64::MAX as f64 {
-        u64::MAX
-    } else {
-        ns as u64
-    }
+    if ns >= u64::MAX as f64 { u64::MAX } else { ns as u64 }
 }
 
 /// Writes `ns` as milliseconds with up to six decimals and no trailing zeros: `1500ms`, `0.047ms`.
@@ -217,31 +213,16 @@ mod tests {
         assert_eq!(SimTime::from_millis(1500).as_nanos(), 1_500_000_000);
         assert_eq!(SimDuration::from_millis_f64(0.5).as_nanos(), 500_000);
         assert_eq!(SimDuration::from_millis_f64(73.7).as_nanos(), 73_700_000);
-        assert_eq!(
-            SimDuration::from_millis_f64(1e-7).as_nanos(),
-            0,
-            "rounds to nearest ns"
-        );
+        assert_eq!(SimDuration::from_millis_f64(1e-7).as_nanos(), 0, "rounds to nearest ns");
         assert_eq!(SimDuration::from_millis_f64(1.6e-6).as_nanos(), 2);
     }
 
     #[test]
     fn negative_durations_follow_p2psimpy() {
-        assert_eq!(
-            SimDuration::from_millis_f64(-3.0),
-            SimDuration::ZERO,
-            "latency: clamp at 0"
-        );
-        assert_eq!(
-            SimDuration::from_millis_abs(-3.0),
-            SimDuration::from_millis(3),
-            "timers: abs"
-        );
+        assert_eq!(SimDuration::from_millis_f64(-3.0), SimDuration::ZERO, "latency: clamp at 0");
+        assert_eq!(SimDuration::from_millis_abs(-3.0), SimDuration::from_millis(3), "timers: abs");
         assert_eq!(SimDuration::from_millis_f64(f64::NAN), SimDuration::ZERO);
-        assert_eq!(
-            SimDuration::from_millis_f64(f64::INFINITY),
-            SimDuration::MAX
-        );
+        assert_eq!(SimDuration::from_millis_f64(f64::INFINITY), SimDuration::MAX);
     }
 
     #[test]
@@ -255,14 +236,8 @@ mod tests {
     #[test]
     fn arithmetic_saturates_instead_of_wrapping() {
         assert_eq!(SimTime::MAX + SimDuration::from_millis(1), SimTime::MAX);
-        assert_eq!(
-            SimTime::from_millis(1) - SimTime::from_millis(2),
-            SimDuration::ZERO
-        );
-        assert_eq!(
-            SimTime::from_millis(1).checked_since(SimTime::from_millis(2)),
-            None
-        );
+        assert_eq!(SimTime::from_millis(1) - SimTime::from_millis(2), SimDuration::ZERO);
+        assert_eq!(SimTime::from_millis(1).checked_since(SimTime::from_millis(2)), None);
         assert_eq!(SimTime::from_millis(5999).whole_seconds(), 5);
         assert_eq!(SimDuration::from_nanos(5).half().as_nanos(), 2);
     }

@@ -32,17 +32,11 @@ impl Timers {
     pub fn insert(&mut self) -> TimerId {
         self.live += 1;
         if let Some(index) = self.free.pop() {
-            TimerId {
-                index,
-                generation: self.generations[index as usize],
-            }
+            TimerId { index, generation: self.generations[index as usize] }
         } else {
             let index = u32::try_from(self.generations.len()).expect("more than 2^32 live timers");
             self.generations.push(0);
-            TimerId {
-                index,
-                generation: 0,
-            }
+            TimerId { index, generation: 0 }
         }
     }
 

@@ -63,11 +63,7 @@ impl TransmissionModel {
             BandwidthUnit::P2psimpyCompat => 1e6,
         };
         let ns = (f64::from(size) * ns_per_unit / bandwidth).round();
-        if ns >= u64::MAX as f64 {
-            SimDuration::MAX
-        } else {
-            SimDuration::from_nanos(ns as u64)
-        }
+        if ns >= u64::MAX as f64 { SimDuration::MAX } else { SimDuration::from_nanos(ns as u64) }
     }
 }
 
@@ -79,29 +75,14 @@ mod tests {
     fn transmission_delay_is_size_over_bandwidth() {
         let m = TransmissionModel::default();
         // 310 bytes at 50 MBit/s = 310 / 6_553_600 s = 47.302246… µs.
-        assert_eq!(
-            m.transmission_delay(310, 50.0 * MBIT),
-            SimDuration::from_nanos(47_302)
-        );
-        assert_eq!(
-            m.transmission_delay(1000, 1000.0),
-            SimDuration::from_secs(1)
-        );
+        assert_eq!(m.transmission_delay(310, 50.0 * MBIT), SimDuration::from_nanos(47_302));
+        assert_eq!(m.transmission_delay(1000, 1000.0), SimDuration::from_secs(1));
         assert_eq!(m.transmission_delay(0, 0.0), SimDuration::ZERO);
         assert_eq!(m.transmission_delay(10, f64::INFINITY), SimDuration::ZERO);
         assert_eq!(m.transmission_delay(10, 0.0), SimDuration::MAX);
-        let compat = TransmissionModel {
-            unit: BandwidthUnit::P2psimpyCompat,
-            ..m
-        };
+        let compat = TransmissionModel { unit: BandwidthUnit::P2psimpyCompat, ..m };
         // P2PSimpy: 310 / 6_553_600 "ms" = 47.3 ns.
-        assert_eq!(
-            compat.transmission_delay(310, 50.0 * MBIT),
-            SimDuration::from_nanos(47)
-        );
-        assert_eq!(
-            compat.transmission_delay(1000, 1000.0),
-            SimDuration::from_millis(1)
-        );
+        assert_eq!(compat.transmission_delay(310, 50.0 * MBIT), SimDuration::from_nanos(47));
+        assert_eq!(compat.transmission_delay(1000, 1000.0), SimDuration::from_millis(1));
     }
 }

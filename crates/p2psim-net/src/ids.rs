@@ -4,9 +4,7 @@ use std::fmt;
 
 /// A peer: an index into the network's per-peer tables. Id 0 is a valid peer (P2PSimpy's T1 is not
 /// reproduced).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct PeerId(pub u32);
 

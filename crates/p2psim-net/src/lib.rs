@@ -29,7 +29,7 @@ pub use ids::{LocationId, PeerId};
 pub use location::{Delay, LatencyMode, LatencyModel, LocationError, Locations};
 pub use monitor::{Monitors, Traffic};
 pub use network::{
-    Admission, Admit, Delivery, DropReason, NetConfig, NetCounters, NetError, NetEvent, Network,
-    Payload, PeerSpec, PeerState,
+    Admission, Admit, Delivery, DropReason, NetConfig, NetCounters, NetError, NetEvent, Network, Payload, PeerSpec,
+    PeerState,
 };
 pub use topology::{Topology, TopologyError};

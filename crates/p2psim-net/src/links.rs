@@ -60,13 +60,7 @@ impl Links {
         let total = offset as usize;
         self.nbr.resize(total, PeerId(u32::MAX));
         if self.track_meta {
-            self.meta.resize(
-                total,
-                LinkMeta {
-                    since: SimTime::ZERO,
-                    last_seen: NEVER,
-                },
-            );
+            self.meta.resize(total, LinkMeta { since: SimTime::ZERO, last_seen: NEVER });
         }
         if self.fixed_latency {
             self.latency.resize(total, SimDuration::ZERO);
@@ -89,10 +83,7 @@ impl Links {
     #[inline]
     pub(crate) fn find(&self, p: PeerId, q: PeerId) -> Option<usize> {
         let s = self.start[p.index()] as usize;
-        self.neighbours(p)
-            .iter()
-            .position(|&x| x == q)
-            .map(|i| s + i)
+        self.neighbours(p).iter().position(|&x| x == q).map(|i| s + i)
     }
 
     pub(crate) fn link_count(&self) -> usize {
@@ -139,22 +130,14 @@ impl Links {
         let new_cap = (self.cap[pi] * 2).max(4);
         let new_start = self.nbr.len();
         self.nbr.extend_from_within(s..s + l);
-        self.nbr
-            .resize(new_start + new_cap as usize, PeerId(u32::MAX));
+        self.nbr.resize(new_start + new_cap as usize, PeerId(u32::MAX));
         if self.track_meta {
             self.meta.extend_from_within(s..s + l);
-            self.meta.resize(
-                new_start + new_cap as usize,
-                LinkMeta {
-                    since: SimTime::ZERO,
-                    last_seen: NEVER,
-                },
-            );
+            self.meta.resize(new_start + new_cap as usize, LinkMeta { since: SimTime::ZERO, last_seen: NEVER });
         }
         if self.fixed_latency {
             self.latency.extend_from_within(s..s + l);
-            self.latency
-                .resize(new_start + new_cap as usize, SimDuration::ZERO);
+            self.latency.resize(new_start + new_cap as usize, SimDuration::ZERO);
         }
         self.holes += self.cap[pi] as usize;
         self.start[pi] = u32::try_from(new_start).expect("adjacency arena beyond 2^32 entries");
@@ -175,13 +158,7 @@ impl Links {
             nbr.resize(nbr.len() + cap - l, PeerId(u32::MAX));
             if self.track_meta {
                 meta.extend_from_slice(&self.meta[s..s + l]);
-                meta.resize(
-                    nbr.len(),
-                    LinkMeta {
-                        since: SimTime::ZERO,
-                        last_seen: NEVER,
-                    },
-                );
+                meta.resize(nbr.len(), LinkMeta { since: SimTime::ZERO, last_seen: NEVER });
             }
             if self.fixed_latency {
                 latency.extend_from_slice(&self.latency[s..s + l]);
@@ -195,20 +172,11 @@ impl Links {
     }
 
     /// Adds the link in both directions. False if already connected or `p == q`.
-    pub(crate) fn connect(
-        &mut self,
-        p: PeerId,
-        q: PeerId,
-        now: SimTime,
-        latency: SimDuration,
-    ) -> bool {
+    pub(crate) fn connect(&mut self, p: PeerId, q: PeerId, now: SimTime, latency: SimDuration) -> bool {
         if p == q || self.find(p, q).is_some() {
             return false;
         }
-        let meta = LinkMeta {
-            since: now,
-            last_seen: NEVER,
-        };
+        let meta = LinkMeta { since: now, last_seen: NEVER };
         self.push_entry(p, q, meta, latency);
         self.push_entry(q, p, meta, latency);
         self.links += 1;
@@ -265,14 +233,8 @@ mod tests {
         for q in 1..n as u32 {
             assert!(links.connect(hub, PeerId(q), SimTime::ZERO, SimDuration::ZERO));
         }
-        assert!(
-            !links.connect(hub, PeerId(5), SimTime::ZERO, SimDuration::ZERO),
-            "already connected"
-        );
-        assert!(
-            !links.connect(hub, hub, SimTime::ZERO, SimDuration::ZERO),
-            "no self-links"
-        );
+        assert!(!links.connect(hub, PeerId(5), SimTime::ZERO, SimDuration::ZERO), "already connected");
+        assert!(!links.connect(hub, hub, SimTime::ZERO, SimDuration::ZERO), "no self-links");
         assert_eq!(links.degree(hub), n - 1);
         for q in (1..n as u32).step_by(2) {
             assert!(links.disconnect(PeerId(q), hub));

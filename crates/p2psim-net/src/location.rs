@@ -57,10 +57,7 @@ fn yes() -> bool {
 
 impl Default for LatencyModel {
     fn default() -> Self {
-        LatencyModel {
-            mode: LatencyMode::PerMessage,
-            halve: true,
-        }
+        LatencyModel { mode: LatencyMode::PerMessage, halve: true }
     }
 }
 
@@ -107,10 +104,7 @@ impl Locations {
     /// Builds the table from names and `(from, to, delay)` entries; each unordered pair needs one
     /// entry (in either direction), each location one with itself. If both directions are given,
     /// each direction uses its own.
-    pub fn new(
-        names: Vec<String>,
-        latencies: Vec<(String, String, Delay)>,
-    ) -> Result<Locations, LocationError> {
+    pub fn new(names: Vec<String>, latencies: Vec<(String, String, Delay)>) -> Result<Locations, LocationError> {
         if names.is_empty() {
             return Err(LocationError::Empty);
         }
@@ -129,11 +123,7 @@ impl Locations {
         let mut entry_pair = Vec::new();
         for (from, to, delay) in latencies {
             let (Some(a), Some(b)) = (index(&from), index(&to)) else {
-                let unknown = if index(&from).is_none() {
-                    from.clone()
-                } else {
-                    to.clone()
-                };
+                let unknown = if index(&from).is_none() { from.clone() } else { to.clone() };
                 return Err(LocationError::UnknownLocation { from, to, unknown });
             };
             given[a * n + b] = Some(delays.len());
@@ -143,46 +133,27 @@ impl Locations {
         let mut entry = vec![0; n * n];
         for a in 0..n {
             for b in 0..n {
-                entry[a * n + b] = given[a * n + b].or(given[b * n + a]).ok_or_else(|| {
-                    LocationError::MissingPair(names[a].clone(), names[b].clone())
-                })?;
+                entry[a * n + b] = given[a * n + b]
+                    .or(given[b * n + a])
+                    .ok_or_else(|| LocationError::MissingPair(names[a].clone(), names[b].clone()))?;
             }
         }
-        Ok(Locations {
-            names,
-            entry,
-            delays,
-            entry_pair,
-        })
+        Ok(Locations { names, entry, delays, entry_pair })
     }
 
     /// The tutorial's AWS matrix (notebooks 02 and 03): Ohio, Ireland, Tokyo, round-trip times in ms.
     pub fn aws() -> Locations {
-        let d = |name: &str, p: &[f64]| {
-            Delay::Dist(Dist::scipy(name, p).expect("valid AWS parameters"))
-        };
+        let d = |name: &str, p: &[f64]| Delay::Dist(Dist::scipy(name, p).expect("valid AWS parameters"));
         let s = |x: &str| x.to_owned();
         Locations::new(
             vec![s("Ohio"), s("Ireland"), s("Tokyo")],
             vec![
-                (
-                    s("Ohio"),
-                    s("Ohio"),
-                    d("invgamma", &[5.5409, 0.3333, 0.9872]),
-                ),
+                (s("Ohio"), s("Ohio"), d("invgamma", &[5.5409, 0.3333, 0.9872])),
                 (s("Ohio"), s("Ireland"), d("norm", &[73.70, 1.196])),
                 (s("Ohio"), s("Tokyo"), d("norm", &[156.01, 0.0947])),
-                (
-                    s("Ireland"),
-                    s("Ireland"),
-                    d("invgamma", &[6.436, 0.8313, 1.0862]),
-                ),
+                (s("Ireland"), s("Ireland"), d("invgamma", &[6.436, 0.8313, 1.0862])),
                 (s("Ireland"), s("Tokyo"), d("norm", &[131.03, 0.2583])),
-                (
-                    s("Tokyo"),
-                    s("Tokyo"),
-                    d("invgamma", &[11.1045, 0.3372, 2.0259]),
-                ),
+                (s("Tokyo"), s("Tokyo"), d("invgamma", &[11.1045, 0.3372, 2.0259])),
             ],
         )
         .expect("the AWS matrix is complete")
@@ -210,10 +181,7 @@ impl Locations {
 
     /// The id of a named location.
     pub fn id(&self, name: &str) -> Option<LocationId> {
-        self.names
-            .iter()
-            .position(|x| x == name)
-            .map(|i| LocationId(i as u16))
+        self.names.iter().position(|x| x == name).map(|i| LocationId(i as u16))
     }
 
     /// The delay entry that applies from `a` to `b` (after the symmetric fallback).
@@ -238,12 +206,7 @@ impl LatencySampler {
             .iter()
             .map(|&(a, b)| seed.stream(StreamKey::new("latency").with(a.0.into()).with(b.0.into())))
             .collect();
-        LatencySampler {
-            locations,
-            model,
-            seed,
-            rngs,
-        }
+        LatencySampler { locations, model, seed, rngs }
     }
 
     pub(crate) fn locations(&self) -> &Locations {
@@ -252,11 +215,7 @@ impl LatencySampler {
 
     fn to_delay(&self, ms: f64) -> SimDuration {
         // max(draw, 0), then half of it for a round-trip matrix.
-        let ms = if self.model.halve {
-            ms.max(0.0) * 0.5
-        } else {
-            ms
-        };
+        let ms = if self.model.halve { ms.max(0.0) * 0.5 } else { ms };
         SimDuration::from_millis_f64(ms)
     }
 
@@ -272,11 +231,7 @@ impl LatencySampler {
     /// link is made), drawn from a stream of its own.
     pub(crate) fn per_link(&self, p: u32, q: u32, a: LocationId, b: LocationId) -> SimDuration {
         let (lo, hi) = if p <= q { (p, q) } else { (q, p) };
-        let mut rng = self.seed.stream(
-            StreamKey::new("link-latency")
-                .with(lo.into())
-                .with(hi.into()),
-        );
+        let mut rng = self.seed.stream(StreamKey::new("link-latency").with(lo.into()).with(hi.into()));
         let ms = self.locations.delay(a, b).draw(&mut rng);
         self.to_delay(ms)
     }

@@ -33,11 +33,7 @@ pub struct Monitors {
 
 impl Monitors {
     pub(crate) fn new(peers: usize, enabled: bool) -> Monitors {
-        Monitors {
-            enabled,
-            peers,
-            seconds: Vec::new(),
-        }
+        Monitors { enabled, peers, seconds: Vec::new() }
     }
 
     /// True if traffic is being recorded.
@@ -75,10 +71,7 @@ impl Monitors {
 
     /// The traffic of `p` in whole second `s` (zero if nothing happened, or if `s` is in the future).
     pub fn at(&self, p: PeerId, s: u64) -> Traffic {
-        self.seconds
-            .get(s as usize)
-            .map(|v| v[p.index()])
-            .unwrap_or_default()
+        self.seconds.get(s as usize).map(|v| v[p.index()]).unwrap_or_default()
     }
 
     /// The traffic of `p` for every second in `[0, until)`, silent seconds as zeros.
@@ -90,9 +83,6 @@ impl Monitors {
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.seconds
-            .iter()
-            .map(|v| v.capacity() * std::mem::size_of::<Traffic>())
-            .sum()
+        self.seconds.iter().map(|v| v.capacity() * std::mem::size_of::<Traffic>()).sum()
     }
 }

@@ -81,10 +81,23 @@ impl Default for NetConfig {
 }
 
 /// Events of the network model; the model above wraps them in its own event type.
+///
+/// A message in flight travels inside its `Arrive` event, so the common path (an idle receiver with
+/// no download delay) never touches a side table: keep `M` small (an id, or a handle into the
+/// layer above's own storage).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NetEvent {
-    /// The message in flight slot `.0` reaches its receiver's download queue.
-    Arrive(u32),
+pub enum NetEvent<M> {
+    /// The message reaches its receiver's download queue.
+    Arrive {
+        /// The sender.
+        from: PeerId,
+        /// The receiver.
+        to: PeerId,
+        /// Sent without a link (no link check on arrival).
+        connectionless: bool,
+        /// The message.
+        msg: M,
+    },
     /// The head of the peer's download queue finished downloading.
     Downloaded(PeerId),
     /// The head of the peer's download queue finished its admission delay.
@@ -248,16 +261,39 @@ pub enum NetError {
 
 const NIL: u32 = u32::MAX;
 
+/// A message waiting in, or at the head of, a download queue.
 #[derive(Debug)]
-struct InFlight<M> {
+struct Queued<M> {
     from: PeerId,
-    to: PeerId,
     size: u32,
     /// Next in the receiver's download queue.
     next: u32,
-    connectionless: bool,
     accept: bool,
     msg: Option<M>,
+}
+
+/// Per-peer flags, one byte each: the only per-receiver state the common arrival path reads, so that
+/// at a million peers it stays in cache (the full [`Hot`] record is 32 times larger).
+mod flag {
+    /// Not online (offline or absent; [`Hot::state`](super::Hot) says which).
+    pub(super) const NOT_ONLINE: u8 = 1;
+    /// The download queue is not empty.
+    pub(super) const BUSY: u8 = 2;
+    /// Downloads take time (finite download bandwidth).
+    pub(super) const FINITE_DOWN: u8 = 4;
+    /// Some link of this peer was removed at some point: arrivals must check their link.
+    pub(super) const LOST_LINK: u8 = 8;
+}
+
+/// The receiver's full state on the slower paths.
+#[derive(Clone, Copy, Debug)]
+struct Hot {
+    /// Upload and download bandwidth in effect (slowdown applied).
+    up: f64,
+    down: f64,
+    fifo_head: u32,
+    fifo_tail: u32,
+    state: PeerState,
 }
 
 /// The network model of one run.
@@ -270,34 +306,25 @@ pub struct Network<M> {
     upload: Vec<f64>,
     download: Vec<f64>,
     slowdown: Vec<f64>,
-    state: Vec<PeerState>,
+    hot: Vec<Hot>,
+    flags: Vec<u8>,
     partition: Vec<u16>,
     upload_free_at: Vec<SimTime>,
-    fifo_head: Vec<u32>,
-    fifo_tail: Vec<u32>,
-    inflight: Vec<InFlight<M>>,
+    queued: Vec<Queued<M>>,
     free_slots: Vec<u32>,
+    in_flight: usize,
     links: Links,
     monitors: Monitors,
     counters: NetCounters,
 }
 
 fn check_bandwidth(peer: PeerId, which: &'static str, value: f64) -> Result<f64, NetError> {
-    if value > 0.0 {
-        Ok(value)
-    } else {
-        Err(NetError::BadBandwidth { peer, which, value })
-    }
+    if value > 0.0 { Ok(value) } else { Err(NetError::BadBandwidth { peer, which, value }) }
 }
 
 impl<M: Payload> Network<M> {
     /// A network of `peers` (peer `i` is `PeerId(i)`), all online and unconnected.
-    pub fn new(
-        seed: Seed,
-        locations: Locations,
-        peers: &[PeerSpec],
-        config: NetConfig,
-    ) -> Result<Self, NetError> {
+    pub fn new(seed: Seed, locations: Locations, peers: &[PeerSpec], config: NetConfig) -> Result<Self, NetError> {
         if u32::try_from(peers.len()).is_err() || peers.len() == u32::MAX as usize {
             return Err(NetError::TooManyPeers(peers.len()));
         }
@@ -307,10 +334,7 @@ impl<M: Payload> Network<M> {
         for (i, p) in peers.iter().enumerate() {
             let peer = PeerId(i as u32);
             if p.location.index() >= locations.len() {
-                return Err(NetError::UnknownLocation {
-                    peer,
-                    location: p.location.0,
-                });
+                return Err(NetError::UnknownLocation { peer, location: p.location.0 });
             }
             check_bandwidth(peer, "upload", p.upload)?;
             check_bandwidth(peer, "download", p.download)?;
@@ -324,16 +348,25 @@ impl<M: Payload> Network<M> {
             upload: peers.iter().map(|p| p.upload).collect(),
             download: peers.iter().map(|p| p.download).collect(),
             slowdown: vec![1.0; n],
-            state: vec![PeerState::Online; n],
+            hot: peers
+                .iter()
+                .map(|p| Hot {
+                    up: p.upload,
+                    down: p.download,
+                    fifo_head: NIL,
+                    fifo_tail: NIL,
+                    state: PeerState::Online,
+                })
+                .collect(),
+            flags: peers.iter().map(|p| if p.download.is_finite() { flag::FINITE_DOWN } else { 0 }).collect(),
             partition: Vec::new(),
             upload_free_at: match config.transmission.uploads {
                 UploadModel::Serialised => vec![SimTime::ZERO; n],
                 UploadModel::Parallel => Vec::new(),
             },
-            fifo_head: vec![NIL; n],
-            fifo_tail: vec![NIL; n],
-            inflight: Vec::new(),
+            queued: Vec::new(),
             free_slots: Vec::new(),
+            in_flight: 0,
             links: Links::new(n, config.link_times, fixed),
             monitors: Monitors::new(n, config.monitors),
             counters: NetCounters::default(),
@@ -368,24 +401,31 @@ impl<M: Payload> Network<M> {
 
     /// The peer's state.
     pub fn state(&self, p: PeerId) -> PeerState {
-        self.state[p.index()]
+        self.hot[p.index()].state
     }
 
     /// True if the peer is online.
     #[inline]
     pub fn is_online(&self, p: PeerId) -> bool {
-        self.state[p.index()] == PeerState::Online
+        self.flags[p.index()] & flag::NOT_ONLINE == 0
     }
 
     /// Changes the peer's state. Links are kept: what happens to them is the caller's policy.
     pub fn set_state(&mut self, p: PeerId, state: PeerState) {
-        self.state[p.index()] = state;
+        self.hot[p.index()].state = state;
+        self.set_flag(p, flag::NOT_ONLINE, state != PeerState::Online);
+    }
+
+    #[inline]
+    fn set_flag(&mut self, p: PeerId, f: u8, on: bool) {
+        let x = &mut self.flags[p.index()];
+        *x = if on { *x | f } else { *x & !f };
     }
 
     /// Upload and download bandwidth in effect (slowdown applied).
     pub fn bandwidth(&self, p: PeerId) -> (f64, f64) {
-        let f = self.slowdown[p.index()];
-        (self.upload[p.index()] * f, self.download[p.index()] * f)
+        let h = &self.hot[p.index()];
+        (h.up, h.down)
     }
 
     /// The configured bandwidths, without slowdown.
@@ -403,12 +443,14 @@ impl<M: Payload> Network<M> {
     /// the speed it started with, as in P2PSimpy.
     pub fn set_slowdown(&mut self, p: PeerId, factor: f64) -> Result<(), NetError> {
         if !(0.0..=1.0).contains(&factor) {
-            return Err(NetError::BadSlowdown {
-                peer: p,
-                value: factor,
-            });
+            return Err(NetError::BadSlowdown { peer: p, value: factor });
         }
-        self.slowdown[p.index()] = factor;
+        let i = p.index();
+        self.slowdown[i] = factor;
+        self.hot[i].up = self.upload[i] * factor;
+        self.hot[i].down = self.download[i] * factor;
+        let finite = self.hot[i].down.is_finite();
+        self.set_flag(p, flag::FINITE_DOWN, finite);
         Ok(())
     }
 
@@ -463,8 +505,7 @@ impl<M: Payload> Network<M> {
     /// Links `p` and `q` both ways. False if they already were, or `p == q`.
     pub fn connect(&mut self, p: PeerId, q: PeerId, now: SimTime) -> bool {
         let latency = if self.config.latency.mode == LatencyMode::FixedPerLink {
-            self.latency
-                .per_link(p.0, q.0, self.location(p), self.location(q))
+            self.latency.per_link(p.0, q.0, self.location(p), self.location(q))
         } else {
             SimDuration::ZERO
         };
@@ -473,16 +514,18 @@ impl<M: Payload> Network<M> {
 
     /// Removes the link between `p` and `q`, both ways. False if there was none.
     pub fn disconnect(&mut self, p: PeerId, q: PeerId) -> bool {
-        self.links.disconnect(p, q)
+        let removed = self.links.disconnect(p, q);
+        if removed {
+            self.set_flag(p, flag::LOST_LINK, true);
+            self.set_flag(q, flag::LOST_LINK, true);
+        }
+        removed
     }
 
     /// Makes every link of `topology`, laid out as a flat adjacency.
     pub fn connect_topology(&mut self, topology: &Topology, now: SimTime) -> Result<(), NetError> {
         if topology.peer_count() != self.peer_count() {
-            return Err(NetError::TopologySize {
-                topology: topology.peer_count(),
-                network: self.peer_count(),
-            });
+            return Err(NetError::TopologySize { topology: topology.peer_count(), network: self.peer_count() });
         }
         if self.links.link_count() == 0 {
             self.links.reserve_degrees(&topology.degrees());
@@ -496,10 +539,7 @@ impl<M: Payload> Network<M> {
     /// When `p` last received a message from its neighbour `q`; `None` if never or not linked.
     pub fn last_seen(&self, p: PeerId, q: PeerId) -> Option<SimTime> {
         let idx = self.links.find(p, q)?;
-        self.links
-            .meta(idx)
-            .map(|m| m.last_seen)
-            .filter(|&t| t != NEVER)
+        self.links.meta(idx).map(|m| m.last_seen).filter(|&t| t != NEVER)
     }
 
     /// Sets when `p` last heard from its neighbour `q` (a connection manager's "assume recently
@@ -530,7 +570,7 @@ impl<M: Payload> Network<M> {
 
     /// Messages in flight or queued for download.
     pub fn in_flight(&self) -> usize {
-        self.inflight.len() - self.free_slots.len()
+        self.in_flight
     }
 
     /// The live graph: links between two online peers.
@@ -552,10 +592,10 @@ impl<M: Payload> Network<M> {
     /// Bytes held by the network's tables (not counting the event queue).
     pub fn memory_bytes(&self) -> usize {
         let n = self.peer_count();
-        n * (std::mem::size_of::<LocationId>() + 3 * 8 + 1 + 8)
+        n * (std::mem::size_of::<LocationId>() + 3 * 8 + std::mem::size_of::<Hot>())
             + self.partition.capacity() * 2
             + self.upload_free_at.capacity() * 8
-            + self.inflight.capacity() * std::mem::size_of::<InFlight<M>>()
+            + self.queued.capacity() * std::mem::size_of::<Queued<M>>()
             + self.free_slots.capacity() * 4
             + self.links.memory_bytes()
             + self.monitors.memory_bytes()
@@ -568,7 +608,7 @@ impl<M: Payload> Network<M> {
 
     /// Sends `msg` from `from` to its neighbour `to`. Returns the arrival time, or why it was dropped.
     #[inline]
-    pub fn send<E: From<NetEvent>, Q: EventQueue<E>>(
+    pub fn send<E: From<NetEvent<M>>, Q: EventQueue<E>>(
         &mut self,
         k: &mut Kernel<E, Q>,
         from: PeerId,
@@ -580,7 +620,7 @@ impl<M: Payload> Network<M> {
 
     /// Sends `msg` to any peer, linked or not, like P2PSimpy's `Hello` ("like UDP"); also how
     /// protocols that pick partners uniformly among all peers reach them.
-    pub fn send_connectionless<E: From<NetEvent>, Q: EventQueue<E>>(
+    pub fn send_connectionless<E: From<NetEvent<M>>, Q: EventQueue<E>>(
         &mut self,
         k: &mut Kernel<E, Q>,
         from: PeerId,
@@ -591,7 +631,7 @@ impl<M: Payload> Network<M> {
     }
 
     #[inline]
-    fn send_inner<E: From<NetEvent>, Q: EventQueue<E>>(
+    fn send_inner<E: From<NetEvent<M>>, Q: EventQueue<E>>(
         &mut self,
         k: &mut Kernel<E, Q>,
         from: PeerId,
@@ -627,161 +667,172 @@ impl<M: Payload> Network<M> {
             }
         };
         let latency = match self.config.latency.mode {
-            LatencyMode::PerMessage => self
-                .latency
-                .per_message(self.location(from), self.location(to)),
+            LatencyMode::PerMessage => self.latency.per_message(self.location(from), self.location(to)),
             LatencyMode::FixedPerLink => match link.and_then(|i| self.links.fixed_latency(i)) {
                 Some(l) => l,
-                None => self
-                    .latency
-                    .per_link(from.0, to.0, self.location(from), self.location(to)),
+                None => self.latency.per_link(from.0, to.0, self.location(from), self.location(to)),
             },
         };
         let arrival = departure + latency;
-        let flight = InFlight {
-            from,
-            to,
-            size,
-            next: NIL,
-            connectionless,
-            accept: true,
-            msg: Some(msg),
-        };
-        let slot = match self.free_slots.pop() {
-            Some(s) => {
-                self.inflight[s as usize] = flight;
-                s
-            }
-            None => {
-                self.inflight.push(flight);
-                u32::try_from(self.inflight.len() - 1).expect("more than 2^32 messages in flight")
-            }
-        };
-        k.schedule_in(arrival - now, NetEvent::Arrive(slot).into());
+        self.in_flight += 1;
+        k.schedule_in(arrival - now, NetEvent::Arrive { from, to, connectionless, msg }.into());
         Ok(arrival)
     }
 
     /// Advances the message path for one network event; returns the message if it reaches the
     /// receiver's services now.
     #[inline]
-    pub fn handle<E: From<NetEvent>, Q: EventQueue<E>, A: Admission<M>>(
+    pub fn handle<E: From<NetEvent<M>>, Q: EventQueue<E>, A: Admission<M>>(
         &mut self,
         k: &mut Kernel<E, Q>,
-        event: NetEvent,
+        event: NetEvent<M>,
         admission: &mut A,
     ) -> Option<Delivery<M>> {
         match event {
-            NetEvent::Arrive(slot) => self.arrive(k, slot, admission),
+            NetEvent::Arrive { from, to, connectionless, msg } => {
+                self.arrive(k, from, to, connectionless, msg, admission)
+            }
             NetEvent::Downloaded(p) => self.downloaded(k, p, admission),
             NetEvent::Admitted(p) => {
-                let accept = self.inflight[self.fifo_head[p.index()] as usize].accept;
+                let accept = self.queued[self.hot[p.index()].fifo_head as usize].accept;
                 self.complete(k, p, accept)
             }
         }
     }
 
-    fn free_slot(&mut self, slot: u32) -> Option<M> {
-        self.free_slots.push(slot);
-        self.inflight[slot as usize].msg.take()
+    fn enqueue(&mut self, to: PeerId, item: Queued<M>) -> u32 {
+        let slot = match self.free_slots.pop() {
+            Some(s) => {
+                self.queued[s as usize] = item;
+                s
+            }
+            None => {
+                self.queued.push(item);
+                u32::try_from(self.queued.len() - 1).expect("more than 2^32 queued messages")
+            }
+        };
+        self.flags[to.index()] |= flag::BUSY;
+        let h = &mut self.hot[to.index()];
+        if h.fifo_head == NIL {
+            h.fifo_head = slot;
+        } else {
+            let tail = h.fifo_tail;
+            self.queued[tail as usize].next = slot;
+        }
+        self.hot[to.index()].fifo_tail = slot;
+        slot
     }
 
     #[inline]
-    fn arrive<E: From<NetEvent>, Q: EventQueue<E>, A: Admission<M>>(
+    fn arrive<E: From<NetEvent<M>>, Q: EventQueue<E>, A: Admission<M>>(
         &mut self,
         k: &mut Kernel<E, Q>,
-        slot: u32,
+        from: PeerId,
+        to: PeerId,
+        connectionless: bool,
+        msg: M,
         admission: &mut A,
     ) -> Option<Delivery<M>> {
-        let f = &self.inflight[slot as usize];
-        let (from, to, connectionless) = (f.from, f.to, f.connectionless);
-        let reason = if self.state[to.index()] == PeerState::Absent {
-            Some(DropReason::ReceiverAbsent)
-        } else if self.partitioned(from, to) {
-            Some(DropReason::Partitioned)
-        } else if !connectionless && self.links.find(to, from).is_none() {
-            Some(DropReason::LinkGoneOnArrival)
-        } else {
-            None
-        };
-        if let Some(reason) = reason {
-            self.drop_msg(reason);
-            self.free_slot(slot);
-            return None;
-        }
-        let ti = to.index();
-        if self.fifo_head[ti] == NIL {
-            self.fifo_head[ti] = slot;
-            self.fifo_tail[ti] = slot;
-            let tx = self.download_delay(to, slot);
-            if tx.is_zero() {
-                return self.downloaded(k, to, admission);
+        let flags = self.flags[to.index()];
+        if flags != 0 || !self.partition.is_empty() {
+            let state = self.hot[to.index()].state;
+            let reason = if state == PeerState::Absent {
+                Some(DropReason::ReceiverAbsent)
+            } else if self.partitioned(from, to) {
+                Some(DropReason::Partitioned)
+            } else if !connectionless && flags & flag::LOST_LINK != 0 && self.links.find(to, from).is_none() {
+                // The link existed when the message was sent; it can only be gone if the receiver lost one.
+                Some(DropReason::LinkGoneOnArrival)
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                self.in_flight -= 1;
+                self.drop_msg(reason);
+                return None;
             }
-            k.schedule_in(tx, NetEvent::Downloaded(to).into());
-        } else {
-            let tail = self.fifo_tail[ti];
-            self.inflight[tail as usize].next = slot;
-            self.fifo_tail[ti] = slot;
+            if flags & (flag::BUSY | flag::FINITE_DOWN) != 0 {
+                let size = msg.size();
+                let busy = flags & flag::BUSY != 0;
+                self.enqueue(to, Queued { from, size, next: NIL, accept: true, msg: Some(msg) });
+                if !busy {
+                    let tx = self.config.transmission.transmission_delay(size, self.hot[to.index()].down);
+                    k.schedule_in(tx, NetEvent::Downloaded(to).into());
+                }
+                return None;
+            }
         }
-        None
+        let size = msg.size();
+        // Idle receiver, nothing to download: admit at once, without queueing.
+        match admission.admit(k.now(), to, from, &msg) {
+            Admit::Now => {
+                self.in_flight -= 1;
+                self.accept(k.now(), to, from, size, msg)
+            }
+            Admit::After { delay, accept } => {
+                self.enqueue(to, Queued { from, size, next: NIL, accept, msg: Some(msg) });
+                k.schedule_in(delay, NetEvent::Admitted(to).into());
+                None
+            }
+        }
     }
 
-    #[inline]
-    fn download_delay(&self, p: PeerId, slot: u32) -> SimDuration {
-        let (_, down) = self.bandwidth(p);
-        self.config
-            .transmission
-            .transmission_delay(self.inflight[slot as usize].size, down)
-    }
-
-    fn downloaded<E: From<NetEvent>, Q: EventQueue<E>, A: Admission<M>>(
+    fn downloaded<E: From<NetEvent<M>>, Q: EventQueue<E>, A: Admission<M>>(
         &mut self,
         k: &mut Kernel<E, Q>,
         p: PeerId,
         admission: &mut A,
     ) -> Option<Delivery<M>> {
-        let slot = self.fifo_head[p.index()];
-        let f = &self.inflight[slot as usize];
-        let msg = f.msg.as_ref().expect("queued message is present");
-        match admission.admit(k.now(), p, f.from, msg) {
+        let slot = self.hot[p.index()].fifo_head;
+        let q = &self.queued[slot as usize];
+        let msg = q.msg.as_ref().expect("queued message is present");
+        match admission.admit(k.now(), p, q.from, msg) {
             Admit::Now => self.complete(k, p, true),
             Admit::After { delay, accept } => {
-                self.inflight[slot as usize].accept = accept;
+                self.queued[slot as usize].accept = accept;
                 k.schedule_in(delay, NetEvent::Admitted(p).into());
                 None
             }
         }
     }
 
-    fn complete<E: From<NetEvent>, Q: EventQueue<E>>(
+    /// Takes the head of `p`'s download queue, starts the next download, and delivers the head.
+    fn complete<E: From<NetEvent<M>>, Q: EventQueue<E>>(
         &mut self,
         k: &mut Kernel<E, Q>,
         p: PeerId,
         accept: bool,
     ) -> Option<Delivery<M>> {
         let pi = p.index();
-        let slot = self.fifo_head[pi];
-        let (from, size, next) = {
-            let f = &self.inflight[slot as usize];
-            (f.from, f.size, f.next)
-        };
-        let msg = self.free_slot(slot).expect("queued message is present");
-        self.fifo_head[pi] = next;
+        let slot = self.hot[pi].fifo_head;
+        let q = &mut self.queued[slot as usize];
+        let (from, size, next) = (q.from, q.size, q.next);
+        let msg = q.msg.take().expect("queued message is present");
+        self.free_slots.push(slot);
+        self.in_flight -= 1;
+        self.hot[pi].fifo_head = next;
         if next == NIL {
-            self.fifo_tail[pi] = NIL;
+            self.hot[pi].fifo_tail = NIL;
+            self.flags[pi] &= !flag::BUSY;
         } else {
             // The next download starts now, at the bandwidth in effect now.
-            let tx = self.download_delay(p, next);
+            let tx = self.config.transmission.transmission_delay(self.queued[next as usize].size, self.hot[pi].down);
             k.schedule_in(tx, NetEvent::Downloaded(p).into());
         }
         if !accept {
             self.drop_msg(DropReason::Rejected);
             return None;
         }
+        self.accept(k.now(), p, from, size, msg)
+    }
+
+    /// The last step: an online receiver counts the message and hands it up.
+    #[inline]
+    fn accept(&mut self, now: SimTime, p: PeerId, from: PeerId, size: u32, msg: M) -> Option<Delivery<M>> {
         if !self.is_online(p) {
             self.drop_msg(DropReason::ReceiverOffline);
             return None;
         }
-        let now = k.now();
         self.monitors.received(p, now, size);
         if self.config.link_times {
             self.set_last_seen(p, from, now);

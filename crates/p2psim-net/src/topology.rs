@@ -44,10 +44,7 @@ fn key(a: u32, b: u32) -> (u32, u32) {
 impl Topology {
     /// `peers` isolated peers.
     pub fn empty(peers: u32) -> Topology {
-        Topology {
-            peers,
-            edges: Vec::new(),
-        }
+        Topology { peers, edges: Vec::new() }
     }
 
     /// An explicit edge list. Duplicates (in either direction) are kept once; self-loops and unknown
@@ -84,9 +81,7 @@ impl Topology {
     /// skipping geometrically over absent pairs (Batagelj and Brandes, 2005).
     pub fn erdos_renyi(peers: u32, p: f64, rng: &mut SimRng) -> Result<Topology, TopologyError> {
         if !(0.0..=1.0).contains(&p) {
-            return Err(TopologyError::Impossible(format!(
-                "erdos_renyi: p must be in [0, 1], got {p}"
-            )));
+            return Err(TopologyError::Impossible(format!("erdos_renyi: p must be in [0, 1], got {p}")));
         }
         if p == 1.0 {
             return Ok(Topology::complete(peers));
@@ -118,9 +113,7 @@ impl Topology {
                 "random_regular: need d < n and n·d even, got n = {peers}, d = {d}"
             )));
         }
-        let mut stubs: Vec<u32> = (0..peers)
-            .flat_map(|p| std::iter::repeat_n(p, d as usize))
-            .collect();
+        let mut stubs: Vec<u32> = (0..peers).flat_map(|p| std::iter::repeat_n(p, d as usize)).collect();
         // Fisher–Yates with our stream (rand's shuffle algorithm may change between versions).
         for i in (1..stubs.len()).rev() {
             let j = rng.random_range(0..=i);
@@ -131,12 +124,8 @@ impl Topology {
         for &e in &edges {
             *count.entry(e).or_default() += 1;
         }
-        let is_bad = |e: (u32, u32), count: &rustc_hash::FxHashMap<(u32, u32), u32>| {
-            e.0 == e.1 || count[&e] > 1
-        };
-        let mut bad: Vec<usize> = (0..edges.len())
-            .filter(|&i| is_bad(edges[i], &count))
-            .collect();
+        let is_bad = |e: (u32, u32), count: &rustc_hash::FxHashMap<(u32, u32), u32>| e.0 == e.1 || count[&e] > 1;
+        let mut bad: Vec<usize> = (0..edges.len()).filter(|&i| is_bad(edges[i], &count)).collect();
         let mut attempts = 0u64;
         while let Some(&i) = bad.last() {
             if !is_bad(edges[i], &count) {
@@ -145,24 +134,13 @@ impl Topology {
             }
             attempts += 1;
             if attempts > 1000 * edges.len() as u64 + 10_000 {
-                return Err(TopologyError::Impossible(
-                    "random_regular: could not remove multi-edges".into(),
-                ));
+                return Err(TopologyError::Impossible("random_regular: could not remove multi-edges".into()));
             }
             let j = rng.random_range(0..edges.len());
             let ((a, b), (c, e)) = (edges[i], edges[j]);
             // Switch (a,b),(c,e) into (a,c),(b,e) or (a,e),(b,c), whichever the coin picks.
-            let (x, y) = if rng.random_bool(0.5) {
-                (key(a, c), key(b, e))
-            } else {
-                (key(a, e), key(b, c))
-            };
-            if x.0 == x.1
-                || y.0 == y.1
-                || count.contains_key(&x)
-                || count.contains_key(&y)
-                || x == y
-            {
+            let (x, y) = if rng.random_bool(0.5) { (key(a, c), key(b, e)) } else { (key(a, e), key(b, c)) };
+            if x.0 == x.1 || y.0 == y.1 || count.contains_key(&x) || count.contains_key(&y) || x == y {
                 continue;
             }
             for old in [edges[i], edges[j]] {
@@ -177,22 +155,12 @@ impl Topology {
             edges[i] = x;
             edges[j] = y;
         }
-        Ok(Topology {
-            peers,
-            edges: edges
-                .into_iter()
-                .map(|(a, b)| (PeerId(a), PeerId(b)))
-                .collect(),
-        })
+        Ok(Topology { peers, edges: edges.into_iter().map(|(a, b)| (PeerId(a), PeerId(b))).collect() })
     }
 
     /// Barabási–Albert preferential attachment: a star on the first `m + 1` peers, then each new peer
     /// links to `m` distinct peers chosen with probability proportional to their degree.
-    pub fn barabasi_albert(
-        peers: u32,
-        m: u32,
-        rng: &mut SimRng,
-    ) -> Result<Topology, TopologyError> {
+    pub fn barabasi_albert(peers: u32, m: u32, rng: &mut SimRng) -> Result<Topology, TopologyError> {
         if m < 1 || m >= peers {
             return Err(TopologyError::Impossible(format!(
                 "barabasi_albert: need 1 <= m < n, got n = {peers}, m = {m}"
@@ -224,12 +192,7 @@ impl Topology {
     /// Watts–Strogatz small world: a ring where each peer links to its `k / 2` nearest peers on each
     /// side, then each ring link `(u, u + j)` is rewired with probability `p` to `(u, w)`, `w` uniform
     /// among peers not yet linked to `u`.
-    pub fn watts_strogatz(
-        peers: u32,
-        k: u32,
-        p: f64,
-        rng: &mut SimRng,
-    ) -> Result<Topology, TopologyError> {
+    pub fn watts_strogatz(peers: u32, k: u32, p: f64, rng: &mut SimRng) -> Result<Topology, TopologyError> {
         if k % 2 == 1 || k >= peers || !(0.0..=1.0).contains(&p) {
             return Err(TopologyError::Impossible(format!(
                 "watts_strogatz: need even k < n and p in [0, 1], got n = {peers}, k = {k}, p = {p}"
@@ -265,13 +228,7 @@ impl Topology {
             degree[w as usize] += 1;
             *e = (u, w);
         }
-        Ok(Topology {
-            peers,
-            edges: edges
-                .into_iter()
-                .map(|(a, b)| (PeerId(a), PeerId(b)))
-                .collect(),
-        })
+        Ok(Topology { peers, edges: edges.into_iter().map(|(a, b)| (PeerId(a), PeerId(b))).collect() })
     }
 
     /// Adds `clients` new peers (ids `peer_count()..`), each linked to `k` distinct peers drawn
@@ -316,8 +273,7 @@ impl Topology {
                 among.len()
             )));
         }
-        let mut set: FxHashSet<(u32, u32)> =
-            self.edges.iter().map(|&(a, b)| key(a.0, b.0)).collect();
+        let mut set: FxHashSet<(u32, u32)> = self.edges.iter().map(|&(a, b)| key(a.0, b.0)).collect();
         for &c in clients {
             for i in index::sample(rng, among.len(), k as usize).into_iter() {
                 let p = among[i];
@@ -363,13 +319,7 @@ impl Topology {
 
     /// The graph in Graphviz DOT.
     pub fn to_dot(&self) -> String {
-        format!(
-            "{:?}",
-            petgraph::dot::Dot::with_config(
-                &self.to_graph(),
-                &[petgraph::dot::Config::EdgeNoLabel]
-            )
-        )
+        format!("{:?}", petgraph::dot::Dot::with_config(&self.to_graph(), &[petgraph::dot::Config::EdgeNoLabel]))
     }
 
     /// True if every peer can reach every other (an empty topology is connected).

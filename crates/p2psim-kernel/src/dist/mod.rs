@@ -136,44 +136,15 @@ pub struct Dist {
 
 #[derive(Clone, Debug)]
 enum Sampler {
-    Norm {
-        loc: f64,
-        scale: f64,
-    },
-    Uniform {
-        loc: f64,
-        scale: f64,
-    },
-    Expon {
-        loc: f64,
-        scale: f64,
-    },
-    Lognorm {
-        s: f64,
-        loc: f64,
-        scale: f64,
-    },
-    Gamma {
-        gamma: Gamma<f64>,
-        loc: f64,
-    },
-    Invgamma {
-        gamma: Gamma<f64>,
-        loc: f64,
-        scale: f64,
-    },
-    Weibull {
-        weibull: Weibull<f64>,
-        loc: f64,
-    },
-    Pareto {
-        pareto: Pareto<f64>,
-        loc: f64,
-    },
-    Sample {
-        values: Vec<f64>,
-        weights: Option<WeightedIndex<f64>>,
-    },
+    Norm { loc: f64, scale: f64 },
+    Uniform { loc: f64, scale: f64 },
+    Expon { loc: f64, scale: f64 },
+    Lognorm { s: f64, loc: f64, scale: f64 },
+    Gamma { gamma: Gamma<f64>, loc: f64 },
+    Invgamma { gamma: Gamma<f64>, loc: f64, scale: f64 },
+    Weibull { weibull: Weibull<f64>, loc: f64 },
+    Pareto { pareto: Pareto<f64>, loc: f64 },
+    Sample { values: Vec<f64>, weights: Option<WeightedIndex<f64>> },
 }
 
 impl PartialEq for Dist {
@@ -189,28 +160,14 @@ impl From<Dist> for DistSpec {
 }
 
 fn finite(name: &'static str, param: &'static str, v: f64) -> Result<f64, DistError> {
-    if v.is_finite() {
-        Ok(v)
-    } else {
-        Err(DistError::OutOfRange {
-            name,
-            param,
-            rule: "finite",
-            value: v,
-        })
-    }
+    if v.is_finite() { Ok(v) } else { Err(DistError::OutOfRange { name, param, rule: "finite", value: v }) }
 }
 
 fn positive(name: &'static str, param: &'static str, v: f64) -> Result<f64, DistError> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
     } else {
-        Err(DistError::OutOfRange {
-            name,
-            param,
-            rule: "finite and > 0",
-            value: v,
-        })
+        Err(DistError::OutOfRange { name, param, rule: "finite and > 0", value: v })
     }
 }
 
@@ -223,18 +180,15 @@ impl TryFrom<DistSpec> for Dist {
             other => other,
         };
         let sampler = match &spec {
-            &DistSpec::Norm { loc, scale } => Sampler::Norm {
-                loc: finite("norm", "loc", loc)?,
-                scale: positive("norm", "scale", scale)?,
-            },
-            &DistSpec::Uniform { loc, scale } => Sampler::Uniform {
-                loc: finite("uniform", "loc", loc)?,
-                scale: positive("uniform", "scale", scale)?,
-            },
-            &DistSpec::Expon { loc, scale } => Sampler::Expon {
-                loc: finite("expon", "loc", loc)?,
-                scale: positive("expon", "scale", scale)?,
-            },
+            &DistSpec::Norm { loc, scale } => {
+                Sampler::Norm { loc: finite("norm", "loc", loc)?, scale: positive("norm", "scale", scale)? }
+            }
+            &DistSpec::Uniform { loc, scale } => {
+                Sampler::Uniform { loc: finite("uniform", "loc", loc)?, scale: positive("uniform", "scale", scale)? }
+            }
+            &DistSpec::Expon { loc, scale } => {
+                Sampler::Expon { loc: finite("expon", "loc", loc)?, scale: positive("expon", "scale", scale)? }
+            }
             &DistSpec::Lognorm { s, loc, scale } => Sampler::Lognorm {
                 s: positive("lognorm", "s", s)?,
                 loc: finite("lognorm", "loc", loc)?,
@@ -279,9 +233,7 @@ impl TryFrom<DistSpec> for Dist {
                 let weights = match weights {
                     None => None,
                     Some(w) if w.len() != values.len() => {
-                        return Err(DistError::BadSample(
-                            "`weights` and `values` differ in length",
-                        ));
+                        return Err(DistError::BadSample("`weights` and `values` differ in length"));
                     }
                     Some(w) => {
                         if w.iter().any(|x| !x.is_finite() || *x < 0.0) {
@@ -293,10 +245,7 @@ impl TryFrom<DistSpec> for Dist {
                         )
                     }
                 };
-                Sampler::Sample {
-                    values: values.clone(),
-                    weights,
-                }
+                Sampler::Sample { values: values.clone(), weights }
             }
             DistSpec::Scipy(..) => unreachable!("converted above"),
         };
@@ -306,83 +255,42 @@ impl TryFrom<DistSpec> for Dist {
 
 fn from_scipy(name: &str, p: &[f64]) -> Result<DistSpec, DistError> {
     let arity = |name: &'static str, names: &'static str, expected: usize| {
-        if p.len() == expected {
-            Ok(())
-        } else {
-            Err(DistError::WrongArity {
-                name,
-                expected,
-                names,
-                got: p.len(),
-            })
-        }
+        if p.len() == expected { Ok(()) } else { Err(DistError::WrongArity { name, expected, names, got: p.len() }) }
     };
     Ok(match name {
         "norm" => {
             arity("norm", "loc, scale", 2)?;
-            DistSpec::Norm {
-                loc: p[0],
-                scale: p[1],
-            }
+            DistSpec::Norm { loc: p[0], scale: p[1] }
         }
         "uniform" => {
             arity("uniform", "loc, scale", 2)?;
-            DistSpec::Uniform {
-                loc: p[0],
-                scale: p[1],
-            }
+            DistSpec::Uniform { loc: p[0], scale: p[1] }
         }
         "expon" => {
             arity("expon", "loc, scale", 2)?;
-            DistSpec::Expon {
-                loc: p[0],
-                scale: p[1],
-            }
+            DistSpec::Expon { loc: p[0], scale: p[1] }
         }
         "lognorm" => {
             arity("lognorm", "s, loc, scale", 3)?;
-            DistSpec::Lognorm {
-                s: p[0],
-                loc: p[1],
-                scale: p[2],
-            }
+            DistSpec::Lognorm { s: p[0], loc: p[1], scale: p[2] }
         }
         "gamma" => {
             arity("gamma", "a, loc, scale", 3)?;
-            DistSpec::Gamma {
-                a: p[0],
-                loc: p[1],
-                scale: p[2],
-            }
+            DistSpec::Gamma { a: p[0], loc: p[1], scale: p[2] }
         }
         "invgamma" => {
             arity("invgamma", "a, loc, scale", 3)?;
-            DistSpec::Invgamma {
-                a: p[0],
-                loc: p[1],
-                scale: p[2],
-            }
+            DistSpec::Invgamma { a: p[0], loc: p[1], scale: p[2] }
         }
         "weibull_min" => {
             arity("weibull_min", "c, loc, scale", 3)?;
-            DistSpec::WeibullMin {
-                c: p[0],
-                loc: p[1],
-                scale: p[2],
-            }
+            DistSpec::WeibullMin { c: p[0], loc: p[1], scale: p[2] }
         }
         "pareto" => {
             arity("pareto", "b, loc, scale", 3)?;
-            DistSpec::Pareto {
-                b: p[0],
-                loc: p[1],
-                scale: p[2],
-            }
+            DistSpec::Pareto { b: p[0], loc: p[1], scale: p[2] }
         }
-        "sample" => DistSpec::Sample {
-            values: p.to_vec(),
-            weights: None,
-        },
+        "sample" => DistSpec::Sample { values: p.to_vec(), weights: None },
         other => return Err(DistError::UnknownName(other.to_owned())),
     })
 }
@@ -472,10 +380,7 @@ impl Dist {
             DistSpec::Invgamma { a, loc, scale } if a > 1.0 => loc + scale / (a - 1.0),
             DistSpec::WeibullMin { c, loc, scale } => loc + scale * g(1.0 + 1.0 / c),
             DistSpec::Pareto { b, loc, scale } if b > 1.0 => loc + scale * b / (b - 1.0),
-            DistSpec::Sample {
-                ref values,
-                ref weights,
-            } => {
+            DistSpec::Sample { ref values, ref weights } => {
                 let w: Vec<f64> = weights.clone().unwrap_or_else(|| vec![1.0; values.len()]);
                 let total: f64 = w.iter().sum();
                 values.iter().zip(&w).map(|(v, w)| v * w).sum::<f64>() / total
@@ -492,34 +397,19 @@ impl Dist {
             DistSpec::Norm { scale, .. } => scale * scale,
             DistSpec::Uniform { scale, .. } => scale * scale / 12.0,
             DistSpec::Expon { scale, .. } => scale * scale,
-            DistSpec::Lognorm { s, scale, .. } => {
-                scale * scale * ((s * s).exp() - 1.0) * (s * s).exp()
-            }
+            DistSpec::Lognorm { s, scale, .. } => scale * scale * ((s * s).exp() - 1.0) * (s * s).exp(),
             DistSpec::Gamma { a, scale, .. } => a * scale * scale,
-            DistSpec::Invgamma { a, scale, .. } if a > 2.0 => {
-                scale * scale / ((a - 1.0).powi(2) * (a - 2.0))
-            }
-            DistSpec::WeibullMin { c, scale, .. } => {
-                scale * scale * (g(1.0 + 2.0 / c) - g(1.0 + 1.0 / c).powi(2))
-            }
-            DistSpec::Pareto { b, scale, .. } if b > 2.0 => {
-                scale * scale * b / ((b - 1.0).powi(2) * (b - 2.0))
-            }
+            DistSpec::Invgamma { a, scale, .. } if a > 2.0 => scale * scale / ((a - 1.0).powi(2) * (a - 2.0)),
+            DistSpec::WeibullMin { c, scale, .. } => scale * scale * (g(1.0 + 2.0 / c) - g(1.0 + 1.0 / c).powi(2)),
+            DistSpec::Pareto { b, scale, .. } if b > 2.0 => scale * scale * b / ((b - 1.0).powi(2) * (b - 2.0)),
             DistSpec::Sample { ref values, .. } => {
                 let mean = self.mean()?;
                 let w: Vec<f64> = match &self.spec {
-                    DistSpec::Sample {
-                        weights: Some(w), ..
-                    } => w.clone(),
+                    DistSpec::Sample { weights: Some(w), .. } => w.clone(),
                     _ => vec![1.0; values.len()],
                 };
                 let total: f64 = w.iter().sum();
-                values
-                    .iter()
-                    .zip(&w)
-                    .map(|(v, w)| w * (v - mean).powi(2))
-                    .sum::<f64>()
-                    / total
+                values.iter().zip(&w).map(|(v, w)| w * (v - mean).powi(2)).sum::<f64>() / total
             }
             _ => return None,
         };

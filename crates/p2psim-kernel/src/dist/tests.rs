@@ -29,15 +29,9 @@ fn check_moments(d: Dist) {
     let m4 = xs.iter().map(|x| (x - mean).powi(4)).sum::<f64>() / n;
     let (mu, var) = (d.mean().unwrap(), d.variance().unwrap());
     let se_mean = (var / n).sqrt();
-    assert!(
-        (mean - mu).abs() < 5.0 * se_mean,
-        "{d:?}: mean {mean} vs {mu} (se {se_mean})"
-    );
+    assert!((mean - mu).abs() < 5.0 * se_mean, "{d:?}: mean {mean} vs {mu} (se {se_mean})");
     let se_var = ((m4 - m2 * m2) / n).sqrt();
-    assert!(
-        (m2 - var).abs() < 5.0 * se_var,
-        "{d:?}: variance {m2} vs {var} (se {se_var})"
-    );
+    assert!((m2 - var).abs() < 5.0 * se_var, "{d:?}: variance {m2} vs {var} (se {se_var})");
 }
 
 #[test]
@@ -92,49 +86,23 @@ fn sample_matches_weights() {
     for (v, p) in [(1.0, 0.2), (2.0, 0.3), (5.0, 0.5)] {
         let freq = xs.iter().filter(|&&x| x == v).count() as f64 / n;
         let se = (p * (1.0 - p) / n).sqrt();
-        assert!(
-            (freq - p).abs() < 5.0 * se,
-            "value {v}: frequency {freq} vs {p}"
-        );
+        assert!((freq - p).abs() < 5.0 * se, "value {v}: frequency {freq} vs {p}");
     }
     check_moments(Dist::sample(vec![1.0, 2.0, 3.0, 10.0], None).unwrap());
 }
 
 #[test]
 fn scipy_form_is_checked() {
-    assert_eq!(
-        Dist::scipy("norm", &[12.0, 2.0]).unwrap(),
-        Dist::norm(12.0, 2.0).unwrap()
-    );
+    assert_eq!(Dist::scipy("norm", &[12.0, 2.0]).unwrap(), Dist::norm(12.0, 2.0).unwrap());
     assert!(matches!(
         Dist::scipy("lognorm", &[1.0, 2.0]),
-        Err(DistError::WrongArity {
-            name: "lognorm",
-            expected: 3,
-            got: 2,
-            ..
-        })
+        Err(DistError::WrongArity { name: "lognorm", expected: 3, got: 2, .. })
     ));
-    assert!(matches!(
-        Dist::scipy("poisson", &[1.0]),
-        Err(DistError::UnknownName(_))
-    ));
-    assert!(matches!(
-        Dist::norm(0.0, -1.0),
-        Err(DistError::OutOfRange { param: "scale", .. })
-    ));
-    assert!(matches!(
-        Dist::gamma(0.0, 0.0, 1.0),
-        Err(DistError::OutOfRange { param: "a", .. })
-    ));
-    assert!(matches!(
-        Dist::sample(vec![], None),
-        Err(DistError::BadSample(_))
-    ));
-    assert!(matches!(
-        Dist::sample(vec![1.0], Some(vec![0.0])),
-        Err(DistError::BadSample(_))
-    ));
+    assert!(matches!(Dist::scipy("poisson", &[1.0]), Err(DistError::UnknownName(_))));
+    assert!(matches!(Dist::norm(0.0, -1.0), Err(DistError::OutOfRange { param: "scale", .. })));
+    assert!(matches!(Dist::gamma(0.0, 0.0, 1.0), Err(DistError::OutOfRange { param: "a", .. })));
+    assert!(matches!(Dist::sample(vec![], None), Err(DistError::BadSample(_))));
+    assert!(matches!(Dist::sample(vec![1.0], Some(vec![0.0])), Err(DistError::BadSample(_))));
 }
 
 #[test]
@@ -159,17 +127,9 @@ fn param_draws_once_per_instance_or_at_every_use() {
     let mut rng = Seed(7).stream(StreamKey::new("param"));
     let per_peer = Param::Dist(d.clone()).resolve(&mut rng);
     let a = per_peer.get(&mut rng);
-    assert_eq!(
-        per_peer.get(&mut rng),
-        a,
-        "Dist: one value for the instance"
-    );
+    assert_eq!(per_peer.get(&mut rng), a, "Dist: one value for the instance");
     let per_use = Param::DistAttr(d).resolve(&mut rng);
-    assert_ne!(
-        per_use.get(&mut rng),
-        per_use.get(&mut rng),
-        "DistAttr: a fresh draw each use"
-    );
+    assert_ne!(per_use.get(&mut rng), per_use.get(&mut rng), "DistAttr: a fresh draw each use");
     assert_eq!(Param::Const(3.0).resolve(&mut rng).get(&mut rng), 3.0);
     let p: Param = ron::from_str("DistAttr(Norm(loc: 1500, scale: 200))").unwrap();
     assert_eq!(p.mean(), Some(1500.0));

@@ -10,53 +10,56 @@
 //! when the slot is drained, so a burst in one slot does not pin memory in that slot forever
 //! (one growable vector per slot needed 7 times the memory in our measurements, see PERFORMANCE.md).
 //!
-//! The slot width adapts: if slots hold too many events the width halves, if the wheel mostly scans
-//! empty slots it doubles. A resize rebuilds the wheel from the stored `(time, seq)` keys, so it never
-//! changes the order of events, only the speed.
+//! The slot width adapts one way: if slots hold a million events on average, slots are made
+//! narrower (and more numerous, keeping the wheel's reach); if many events land beyond the wheel, it
+//! gets more slots. Slots are never made wider: skipping an empty slot costs one look at a 12-byte
+//! header, and widening during the sparse start of a gossip wave made the dense middle slower.
+//! A resize rebuilds the wheel from the stored `(time, seq)` keys, so it never changes the order of
+//! events, only the speed.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use super::{Entry, EventQueue};
 
-const CHUNK: usize = 128;
+const CHUNK: usize = 32;
 const NIL: u32 = u32::MAX;
 const MIN_SHIFT: u32 = 8;
 const MAX_SHIFT: u32 = 44;
+/// The wheel never has fewer or more slots than this (as powers of two).
+const MIN_SLOTS_LOG2: u32 = 4;
+const MAX_SLOTS_LOG2: u32 = 20;
 /// Drains between two looks at the statistics.
 const WINDOW: u32 = 32;
-/// Above this many events per drained slot on average, slots are made narrower.
-const DENSE: u64 = 256;
-/// Below this many events per drained slot, with many empty slots scanned, slots are made wider.
-const SPARSE: u64 = 16;
+/// Default: above this many events per drained slot on average (32 MB of entries, the size of L3 here),
+/// slots are made narrower. Below it, sorting a big slot once is cheaper than rebuilding: at the
+/// peak of a million-peer flood slots hold ~70,000 events, and narrowing them made the run 20 %
+/// slower (measured).
+const DENSE: u64 = 1 << 20;
 
 /// Tuning of a [`CalendarQueue`]. The defaults suit latencies of micro- to milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CalendarConfig {
     /// Width of a slot is `2^slot_width_log2` nanoseconds (default 2^17 ns, about 131 µs).
     pub slot_width_log2: u32,
-    /// Number of slots on the wheel is `2^slots_log2` (default 2^14).
+    /// Number of slots on the wheel is `2^slots_log2` (default 2^14). With the default width the
+    /// wheel reaches about 2.1 s ahead; when slots are made narrower their number grows so that the
+    /// reach stays the same (up to 2^20 slots), and it also grows when many events land beyond it.
     pub slots_log2: u32,
     /// Let the queue adapt the slot width to the density of events (default true).
     pub adaptive: bool,
+    /// Make slots narrower when they hold more than this many events on average (default 2^20).
+    pub narrow_above: u64,
 }
 
 impl Default for CalendarConfig {
     fn default() -> Self {
-        CalendarConfig {
-            slot_width_log2: 17,
-            slots_log2: 14,
-            adaptive: true,
-        }
+        CalendarConfig { slot_width_log2: 17, slots_log2: 14, adaptive: true, narrow_above: DENSE }
     }
 }
 
-#[derive(Debug)]
-struct Chunk<E> {
-    items: Vec<Entry<E>>,
-    next: u32,
-}
-
+/// A slot's chain of chunks. Every chunk but the tail is full, so the tail's fill is `len % CHUNK`
+/// (or `CHUNK` when `len` is a non-zero multiple).
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     head: u32,
@@ -65,11 +68,7 @@ struct Slot {
 }
 
 impl Slot {
-    const EMPTY: Slot = Slot {
-        head: NIL,
-        tail: NIL,
-        len: 0,
-    };
+    const EMPTY: Slot = Slot { head: NIL, tail: NIL, len: 0 };
 }
 
 /// The default event queue: a timing wheel with chunked slots and an overflow heap.
@@ -79,13 +78,19 @@ pub struct CalendarQueue<E> {
     nslots: u64,
     mask: u64,
     adaptive: bool,
+    dense: u64,
     slots: Vec<Slot>,
-    chunks: Vec<Chunk<E>>,
+    /// Chunk `c` is `pool[c * CHUNK .. (c + 1) * CHUNK]`; its successor in a slot is `next[c]`.
+    pool: Vec<Entry<E>>,
+    next: Vec<u32>,
     free_chunks: Vec<u32>,
     /// Absolute index (`time >> shift`) of the slot being consumed.
     cur: u64,
-    /// Every pending entry whose slot is `<= cur`, sorted by descending key (pop from the end).
+    /// Entries of the slot being consumed as drained, sorted by descending key (pop from the end).
     current: Vec<Entry<E>>,
+    /// Entries pushed while their slot was already being consumed (`slot <= cur`): a heap, so that
+    /// a burst of same-slot pushes costs O(log n) each, not a shift of `current`.
+    late: BinaryHeap<Reverse<Entry<E>>>,
     /// Entries whose slot is `>= cur + nslots`.
     overflow: BinaryHeap<Reverse<Entry<E>>>,
     wheel_len: usize,
@@ -93,15 +98,17 @@ pub struct CalendarQueue<E> {
     drains: u32,
     drained: u64,
     scanned: u64,
+    pushes: u64,
+    overflowed: u64,
 }
 
-impl<E> Default for CalendarQueue<E> {
+impl<E: Clone> Default for CalendarQueue<E> {
     fn default() -> Self {
         Self::with_config(CalendarConfig::default())
     }
 }
 
-impl<E> CalendarQueue<E> {
+impl<E: Clone> CalendarQueue<E> {
     /// An empty queue with the default configuration.
     pub fn new() -> Self {
         Self::default()
@@ -109,23 +116,28 @@ impl<E> CalendarQueue<E> {
 
     /// An empty queue with the given configuration. Out-of-range widths are clamped.
     pub fn with_config(config: CalendarConfig) -> Self {
-        let nslots = 1u64 << config.slots_log2.clamp(4, 20);
+        let nslots = 1u64 << config.slots_log2.clamp(MIN_SLOTS_LOG2, MAX_SLOTS_LOG2);
         CalendarQueue {
             shift: config.slot_width_log2.clamp(MIN_SHIFT, MAX_SHIFT),
             nslots,
             mask: nslots - 1,
             adaptive: config.adaptive,
+            dense: config.narrow_above.max(64),
             slots: vec![Slot::EMPTY; nslots as usize],
-            chunks: Vec::new(),
+            pool: Vec::new(),
+            next: Vec::new(),
             free_chunks: Vec::new(),
             cur: 0,
             current: Vec::new(),
+            late: BinaryHeap::new(),
             overflow: BinaryHeap::new(),
             wheel_len: 0,
             len: 0,
             drains: 0,
             drained: 0,
             scanned: 0,
+            pushes: 0,
+            overflowed: 0,
         }
     }
 
@@ -134,38 +146,58 @@ impl<E> CalendarQueue<E> {
         self.shift
     }
 
+    /// The current number of slots as a power of two (grows when the queue adapts).
+    pub fn slots_log2(&self) -> u32 {
+        self.nslots.trailing_zeros()
+    }
+
     #[inline]
     fn append_to_slot(&mut self, slot: u64, entry: Entry<E>) {
         let idx = (slot & self.mask) as usize;
         let s = self.slots[idx];
-        let tail_full = s.tail == NIL || self.chunks[s.tail as usize].items.len() == CHUNK;
-        if tail_full {
-            let c = self.take_chunk();
+        let fill = s.len as usize % CHUNK;
+        if fill == 0 {
+            // The tail is full (or there is none): chain a fresh chunk, written at its first position.
+            let c = self.take_chunk(entry);
             if s.tail == NIL {
                 self.slots[idx].head = c;
             } else {
-                self.chunks[s.tail as usize].next = c;
+                self.next[s.tail as usize] = c;
             }
             self.slots[idx].tail = c;
+        } else {
+            self.pool[s.tail as usize * CHUNK + fill] = entry;
         }
-        let tail = self.slots[idx].tail as usize;
-        self.chunks[tail].items.push(entry);
         self.slots[idx].len += 1;
         self.wheel_len += 1;
     }
 
-    fn take_chunk(&mut self) -> u32 {
+    /// A chunk from the free list (or a new one), with `first` stored at its start.
+    fn take_chunk(&mut self, first: Entry<E>) -> u32 {
         if let Some(c) = self.free_chunks.pop() {
-            self.chunks[c as usize].next = NIL;
+            self.next[c as usize] = NIL;
+            self.pool[c as usize * CHUNK] = first;
             c
         } else {
-            let c =
-                u32::try_from(self.chunks.len()).expect("more than 2^32 chunks of pending events");
-            self.chunks.push(Chunk {
-                items: Vec::with_capacity(CHUNK),
-                next: NIL,
-            });
+            let c = u32::try_from(self.next.len()).expect("more than 2^32 chunks of pending events");
+            self.next.push(NIL);
+            // Safe code cannot leave the rest uninitialised: fill it with copies, overwritten later.
+            self.pool.resize(self.pool.len() + CHUNK, first);
             c
+        }
+    }
+
+    /// Moves the entries of a slot's chain to `out` and frees the chunks.
+    fn drain_chain(&mut self, slot: Slot, out: &mut Vec<Entry<E>>) {
+        let mut c = slot.head;
+        let mut left = slot.len as usize;
+        while c != NIL {
+            let n = left.min(CHUNK);
+            let start = c as usize * CHUNK;
+            out.extend_from_slice(&self.pool[start..start + n]);
+            left -= n;
+            self.free_chunks.push(c);
+            c = self.next[c as usize];
         }
     }
 
@@ -175,6 +207,7 @@ impl<E> CalendarQueue<E> {
         if slot < self.cur + self.nslots {
             self.append_to_slot(slot, entry);
         } else {
+            self.overflowed += 1;
             self.overflow.push(Reverse(entry));
         }
     }
@@ -194,14 +227,9 @@ impl<E> CalendarQueue<E> {
 
     fn drain_slot(&mut self, idx: usize) {
         let slot = std::mem::replace(&mut self.slots[idx], Slot::EMPTY);
-        let mut c = slot.head;
-        while c != NIL {
-            let chunk = &mut self.chunks[c as usize];
-            self.current.append(&mut chunk.items);
-            let next = chunk.next;
-            self.free_chunks.push(c);
-            c = next;
-        }
+        let mut current = std::mem::take(&mut self.current);
+        self.drain_chain(slot, &mut current);
+        self.current = current;
         self.wheel_len -= slot.len as usize;
         // Keys are unique (seq is), so an unstable sort gives one exact order.
         self.current.sort_unstable_by_key(|e| Reverse(e.key()));
@@ -212,7 +240,7 @@ impl<E> CalendarQueue<E> {
     /// Loads the next non-empty slot into `current`. Requires `current` empty and `len > 0`.
     fn advance(&mut self) {
         // Look at the statistics every WINDOW drains, or at once when slots are very dense.
-        if self.adaptive && (self.drains >= WINDOW || self.drained >= u64::from(WINDOW) * DENSE) {
+        if self.adaptive && (self.drains >= WINDOW || self.drained >= 4 * self.dense) {
             self.maybe_resize();
             if !self.current.is_empty() {
                 return;
@@ -221,12 +249,7 @@ impl<E> CalendarQueue<E> {
         loop {
             if self.wheel_len == 0 {
                 // Nothing on the wheel: jump straight to the earliest far-future event.
-                let t = self
-                    .overflow
-                    .peek()
-                    .expect("pending events are on the wheel or in overflow")
-                    .0
-                    .time;
+                let t = self.overflow.peek().expect("pending events are on the wheel or in overflow").0.time;
                 self.cur = t >> self.shift;
             } else {
                 self.cur += 1;
@@ -243,48 +266,45 @@ impl<E> CalendarQueue<E> {
 
     fn maybe_resize(&mut self) {
         let avg = self.drained / u64::from(self.drains.max(1));
-        let scans = self.scanned / u64::from(self.drains.max(1));
-        let mut shift = self.shift;
-        if avg > DENSE {
-            // Aim for about DENSE/4 events per slot.
-            let factor = (avg / (DENSE / 4)).max(2);
-            shift = shift
-                .saturating_sub(63 - factor.leading_zeros())
-                .max(MIN_SHIFT);
-        } else if avg < SPARSE && scans > 8 {
-            shift = (shift + 1).min(MAX_SHIFT);
+        let slots_log2 = self.nslots.trailing_zeros();
+        let (mut shift, mut slots) = (self.shift, slots_log2);
+        if avg > self.dense {
+            // Aim for about a quarter of the threshold per slot, keeping the wheel's reach in time.
+            let factor = (avg / (self.dense / 4)).max(2);
+            let narrower = shift.saturating_sub(63 - factor.leading_zeros()).max(MIN_SHIFT);
+            slots = (slots + (shift - narrower)).min(MAX_SLOTS_LOG2);
+            shift = narrower;
+        }
+        // Too much lands beyond the wheel: reach further with more slots.
+        if self.overflowed * 8 > self.pushes && slots == slots_log2 && slots < MAX_SLOTS_LOG2 {
+            slots += 1;
         }
         self.drains = 0;
         self.drained = 0;
         self.scanned = 0;
-        if shift != self.shift {
-            self.rebuild(shift);
+        self.pushes = 0;
+        self.overflowed = 0;
+        if shift != self.shift || slots != slots_log2 {
+            self.rebuild(shift, slots);
         }
     }
 
-    /// Re-files every pending entry under a new slot width. Order is kept by the stored keys.
-    fn rebuild(&mut self, shift: u32) {
+    /// Re-files every pending entry under a new slot width and slot count. Order is kept by the
+    /// stored keys.
+    fn rebuild(&mut self, shift: u32, slots_log2: u32) {
         let mut all: Vec<Entry<E>> = Vec::with_capacity(self.len);
         all.append(&mut self.current);
+        all.extend(std::mem::take(&mut self.late).into_vec().into_iter().map(|r| r.0));
         for idx in 0..self.slots.len() {
             let slot = std::mem::replace(&mut self.slots[idx], Slot::EMPTY);
-            let mut c = slot.head;
-            while c != NIL {
-                let chunk = &mut self.chunks[c as usize];
-                all.append(&mut chunk.items);
-                let next = chunk.next;
-                self.free_chunks.push(c);
-                c = next;
-            }
+            self.drain_chain(slot, &mut all);
         }
-        all.extend(
-            std::mem::take(&mut self.overflow)
-                .into_vec()
-                .into_iter()
-                .map(|r| r.0),
-        );
+        all.extend(std::mem::take(&mut self.overflow).into_vec().into_iter().map(|r| r.0));
         self.wheel_len = 0;
         self.shift = shift;
+        self.nslots = 1 << slots_log2;
+        self.mask = self.nslots - 1;
+        self.slots = vec![Slot::EMPTY; self.nslots as usize];
         let Some(min_time) = all.iter().map(|e| e.time).min() else {
             return;
         };
@@ -302,23 +322,32 @@ impl<E> CalendarQueue<E> {
 
     #[inline]
     fn ensure_current(&mut self) {
-        if self.current.is_empty() && self.len > 0 {
+        if self.current.is_empty() && self.late.is_empty() && self.len > 0 {
             self.advance();
+        }
+    }
+
+    /// The smallest pending key's time, once `ensure_current` ran.
+    #[inline]
+    fn min_time(&self) -> Option<u64> {
+        match (self.current.last(), self.late.peek()) {
+            (Some(c), Some(l)) => Some(c.time.min(l.0.time)),
+            (Some(c), None) => Some(c.time),
+            (None, Some(l)) => Some(l.0.time),
+            (None, None) => None,
         }
     }
 }
 
-impl<E> EventQueue<E> for CalendarQueue<E> {
+impl<E: Clone> EventQueue<E> for CalendarQueue<E> {
     #[inline]
     fn push(&mut self, entry: Entry<E>) {
         self.len += 1;
+        self.pushes += 1;
         let slot = entry.time >> self.shift;
         if slot <= self.cur {
-            // Due in the slot being consumed (or earlier, after a run stopped mid-slot): keep `current`
-            // sorted. The new entry has the largest seq, so it goes after every entry at its time.
-            let key = entry.key();
-            let pos = self.current.partition_point(|e| e.key() > key);
-            self.current.insert(pos, entry);
+            // Due in the slot being consumed (or earlier, after a run stopped mid-slot).
+            self.late.push(Reverse(entry));
         } else {
             self.place_ahead(slot, entry);
         }
@@ -327,17 +356,23 @@ impl<E> EventQueue<E> for CalendarQueue<E> {
     #[inline]
     fn pop_before(&mut self, limit: u64) -> Option<Entry<E>> {
         self.ensure_current();
-        if self.current.last()?.time < limit {
-            self.len -= 1;
-            self.current.pop()
-        } else {
-            None
+        let from_late = match (self.current.last(), self.late.peek()) {
+            (Some(c), Some(l)) => l.0.key() < c.key(),
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (None, None) => return None,
+        };
+        let time = if from_late { self.late.peek()?.0.time } else { self.current.last()?.time };
+        if time >= limit {
+            return None;
         }
+        self.len -= 1;
+        if from_late { self.late.pop().map(|r| r.0) } else { self.current.pop() }
     }
 
     fn peek_time(&mut self) -> Option<u64> {
         self.ensure_current();
-        self.current.last().map(|e| e.time)
+        self.min_time()
     }
 
     fn len(&self) -> usize {
@@ -346,9 +381,11 @@ impl<E> EventQueue<E> for CalendarQueue<E> {
 
     fn memory_bytes(&self) -> usize {
         let entry = std::mem::size_of::<Entry<E>>();
-        self.chunks.len() * (CHUNK * entry + std::mem::size_of::<Chunk<E>>())
+        self.pool.capacity() * entry
+            + self.next.capacity() * 4
             + self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.current.capacity() * entry
+            + self.late.capacity() * entry
             + self.overflow.capacity() * entry
             + self.free_chunks.capacity() * 4
     }

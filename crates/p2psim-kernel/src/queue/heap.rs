@@ -14,9 +14,7 @@ pub struct HeapQueue<E> {
 
 impl<E> Default for HeapQueue<E> {
     fn default() -> Self {
-        HeapQueue {
-            heap: BinaryHeap::new(),
-        }
+        HeapQueue { heap: BinaryHeap::new() }
     }
 }
 
@@ -35,11 +33,7 @@ impl<E> EventQueue<E> for HeapQueue<E> {
 
     #[inline]
     fn pop_before(&mut self, limit: u64) -> Option<Entry<E>> {
-        if self.heap.peek()?.0.time < limit {
-            self.heap.pop().map(|r| r.0)
-        } else {
-            None
-        }
+        if self.heap.peek()?.0.time < limit { self.heap.pop().map(|r| r.0) } else { None }
     }
 
     fn peek_time(&mut self) -> Option<u64> {

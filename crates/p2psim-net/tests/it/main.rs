@@ -5,8 +5,7 @@ mod topology;
 
 use p2psim_kernel::{EventQueue, Kernel, Model, Seed, SimDuration, SimTime};
 use p2psim_net::{
-    Admission, Admit, Delay, Locations, NetConfig, NetEvent, Network, Payload, PeerId, PeerSpec,
-    Topology,
+    Admission, Admit, Delay, Locations, NetConfig, NetEvent, Network, Payload, PeerId, PeerSpec, Topology,
 };
 
 /// A test message: an id and a size.
@@ -27,10 +26,7 @@ pub(crate) struct RejectOdd(pub(crate) SimDuration);
 
 impl Admission<Msg> for RejectOdd {
     fn admit(&mut self, _: SimTime, _: PeerId, _: PeerId, msg: &Msg) -> Admit {
-        Admit::After {
-            delay: self.0,
-            accept: msg.id.is_multiple_of(2),
-        }
+        Admit::After { delay: self.0, accept: msg.id.is_multiple_of(2) }
     }
 }
 
@@ -43,20 +39,14 @@ pub(crate) struct Harness<A> {
     pub(crate) seen: Vec<bool>,
 }
 
-impl<A: Admission<Msg>> Model<NetEvent> for Harness<A> {
-    fn handle<Q: EventQueue<NetEvent>>(&mut self, k: &mut Kernel<NetEvent, Q>, ev: NetEvent) {
+impl<A: Admission<Msg>> Model<NetEvent<Msg>> for Harness<A> {
+    fn handle<Q: EventQueue<NetEvent<Msg>>>(&mut self, k: &mut Kernel<NetEvent<Msg>, Q>, ev: NetEvent<Msg>) {
         let Some(d) = self.net.handle(k, ev, &mut self.admission) else {
             return;
         };
         self.log.push((k.now(), d.to, d.from, d.msg.id));
         if self.flood && !std::mem::replace(&mut self.seen[d.to.index()], true) {
-            let targets: Vec<PeerId> = self
-                .net
-                .neighbours(d.to)
-                .iter()
-                .copied()
-                .filter(|&q| q != d.from)
-                .collect();
+            let targets: Vec<PeerId> = self.net.neighbours(d.to).iter().copied().filter(|&q| q != d.from).collect();
             for q in targets {
                 let _ = self.net.send(k, d.to, q, d.msg.clone());
             }
@@ -84,19 +74,10 @@ pub(crate) fn harness<A>(
     peers: &[PeerSpec],
     config: NetConfig,
     admission: A,
-) -> (Kernel<NetEvent>, Harness<A>) {
+) -> (Kernel<NetEvent<Msg>>, Harness<A>) {
     let net = Network::new(Seed(seed), locations, peers, config).unwrap();
     let n = peers.len();
-    (
-        Kernel::new(),
-        Harness {
-            net,
-            admission,
-            log: Vec::new(),
-            flood: false,
-            seen: vec![false; n],
-        },
-    )
+    (Kernel::new(), Harness { net, admission, log: Vec::new(), flood: false, seen: vec![false; n] })
 }
 
 pub(crate) fn flood_run(seed: u64, n: u32) -> Vec<(SimTime, PeerId, PeerId, u32)> {
@@ -104,25 +85,16 @@ pub(crate) fn flood_run(seed: u64, n: u32) -> Vec<(SimTime, PeerId, PeerId, u32)
     let topo = Topology::random_regular(n, 8, &mut rng).unwrap();
     let locations = Locations::aws();
     let peers: Vec<PeerSpec> = (0..n)
-        .map(|i| PeerSpec {
-            location: p2psim_net::LocationId((i % 3) as u16),
-            upload: 6.5e6,
-            download: 6.5e6,
-        })
+        .map(|i| PeerSpec { location: p2psim_net::LocationId((i % 3) as u16), upload: 6.5e6, download: 6.5e6 })
         .collect();
     let (mut k, mut h) = harness(seed, locations, &peers, NetConfig::default(), ());
     h.net.connect_topology(&topo, SimTime::ZERO).unwrap();
     h.flood = true;
     h.seen[0] = true;
     for &q in h.net.neighbours(PeerId(0)).to_vec().iter() {
-        h.net
-            .send(&mut k, PeerId(0), q, Msg { id: 1, size: 310 })
-            .unwrap();
+        h.net.send(&mut k, PeerId(0), q, Msg { id: 1, size: 310 }).unwrap();
     }
     k.run_until(SimTime::from_millis(10_000), &mut h).unwrap();
-    assert!(
-        h.seen.iter().all(|&s| s),
-        "the flood reaches every peer of a connected graph"
-    );
+    assert!(h.seen.iter().all(|&s| s), "the flood reaches every peer of a connected graph");
     h.log
 }

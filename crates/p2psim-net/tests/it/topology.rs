@@ -14,10 +14,7 @@ fn assert_simple(t: &Topology) {
     for &(a, b) in t.edges() {
         assert_ne!(a, b, "self-loop");
         assert!(a.index() < t.peer_count() && b.index() < t.peer_count());
-        assert!(
-            seen.insert((a.min(b), a.max(b))),
-            "duplicate edge ({a}, {b})"
-        );
+        assert!(seen.insert((a.min(b), a.max(b))), "duplicate edge ({a}, {b})");
     }
 }
 
@@ -48,27 +45,12 @@ fn erdos_renyi_edge_count_matches_p() {
     let (n, p) = (400u32, 0.05);
     let pairs = f64::from(n * (n - 1) / 2);
     for seed in 0..10 {
-        let m = Topology::erdos_renyi(n, p, &mut rng(seed))
-            .unwrap()
-            .edges()
-            .len() as f64;
+        let m = Topology::erdos_renyi(n, p, &mut rng(seed)).unwrap().edges().len() as f64;
         let sd = (pairs * p * (1.0 - p)).sqrt();
-        assert!(
-            (m - pairs * p).abs() < 5.0 * sd,
-            "seed {seed}: {m} edges, expected {}",
-            pairs * p
-        );
+        assert!((m - pairs * p).abs() < 5.0 * sd, "seed {seed}: {m} edges, expected {}", pairs * p);
     }
-    assert_eq!(
-        Topology::erdos_renyi(30, 1.0, &mut rng(1)).unwrap(),
-        Topology::complete(30)
-    );
-    assert!(
-        Topology::erdos_renyi(30, 0.0, &mut rng(1))
-            .unwrap()
-            .edges()
-            .is_empty()
-    );
+    assert_eq!(Topology::erdos_renyi(30, 1.0, &mut rng(1)).unwrap(), Topology::complete(30));
+    assert!(Topology::erdos_renyi(30, 0.0, &mut rng(1)).unwrap().edges().is_empty());
 }
 
 #[test]
@@ -78,42 +60,25 @@ fn barabasi_albert_has_the_known_edge_count_and_hubs() {
     assert_eq!(t.edges().len() as u32, m + (n - m - 1) * m);
     assert!(t.is_connected());
     let max = *t.degrees().iter().max().unwrap();
-    assert!(
-        max > 10 * m,
-        "preferential attachment makes hubs: max degree {max}"
-    );
+    assert!(max > 10 * m, "preferential attachment makes hubs: max degree {max}");
 }
 
 #[test]
 fn explicit_edges_clients_and_exports() {
     let mut t = Topology::from_edges(3, &[(0, 1), (1, 2), (2, 1)]).unwrap();
     assert_eq!(t.edges().len(), 2, "duplicates kept once");
-    assert_eq!(
-        Topology::from_edges(3, &[(0, 3)]),
-        Err(TopologyError::UnknownPeer(0, 3, 3))
-    );
-    assert_eq!(
-        Topology::from_edges(3, &[(1, 1)]),
-        Err(TopologyError::SelfLoop(1))
-    );
+    assert_eq!(Topology::from_edges(3, &[(0, 3)]), Err(TopologyError::UnknownPeer(0, 3, 3)));
+    assert_eq!(Topology::from_edges(3, &[(1, 1)]), Err(TopologyError::SelfLoop(1)));
     let peers: Vec<PeerId> = (0..3).map(PeerId).collect();
     let clients = t.attach_clients(2, 2, &peers, &mut rng(1)).unwrap();
     assert_eq!(clients, vec![PeerId(3), PeerId(4)]);
     assert_eq!(&t.degrees()[3..], &[2, 2]);
     assert_simple(&t);
-    t.add_random_links(&clients, 3, &peers, &mut rng(2))
-        .unwrap();
-    assert_eq!(
-        &t.degrees()[3..],
-        &[3, 3],
-        "each client now linked to all 3 peers"
-    );
+    t.add_random_links(&clients, 3, &peers, &mut rng(2)).unwrap();
+    assert_eq!(&t.degrees()[3..], &[3, 3], "each client now linked to all 3 peers");
     assert!(t.attach_clients(1, 4, &peers, &mut rng(1)).is_err());
     let dot = t.to_dot();
-    assert!(
-        dot.starts_with("graph {") && dot.contains("0 -- 1"),
-        "{dot}"
-    );
+    assert!(dot.starts_with("graph {") && dot.contains("0 -- 1"), "{dot}");
     assert_eq!(Topology::complete(5).edges().len(), 10);
     assert!(!Topology::empty(2).is_connected());
 }

@@ -1,0 +1,98 @@
+//! `cargo xtask bench`: criterion benches, then scale runs each in its own process, as one table.
+
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Shorter criterion runs and no million-peer run.
+    #[arg(long)]
+    quick: bool,
+    /// Only the scale table.
+    #[arg(long)]
+    skip_criterion: bool,
+}
+
+struct Row {
+    implementation: String,
+    peers: u64,
+    messages: u64,
+    events: u64,
+    wall_s: f64,
+    events_per_s: f64,
+    peak_rss: u64,
+    bytes_per_peer: u64,
+}
+
+fn scale_run(bin: &std::path::Path, which: &str, peers: u64, messages: u64) -> Result<Row> {
+    let out = Command::new(bin)
+        .args([which, &peers.to_string(), &messages.to_string()])
+        .output()
+        .with_context(|| format!("running {}", bin.display()))?;
+    if !out.status.success() {
+        bail!("scale {which} {peers} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let line = String::from_utf8(out.stdout)?;
+    let f: Vec<&str> = line.split_whitespace().collect();
+    let num = |i: usize| -> Result<f64> { Ok(f.get(i).context("short scale output")?.parse()?) };
+    Ok(Row {
+        implementation: f[0].to_owned(),
+        peers: num(1)? as u64,
+        messages: num(2)? as u64,
+        events: num(3)? as u64,
+        wall_s: num(5)?,
+        events_per_s: num(6)?,
+        peak_rss: num(7)? as u64,
+        bytes_per_peer: num(8)? as u64,
+    })
+}
+
+pub(crate) fn run(args: Args) -> Result<()> {
+    let root = crate::project_root();
+    if !args.skip_criterion {
+        let mut cmd = Command::new(crate::cargo());
+        cmd.current_dir(&root).args(["bench", "-p", "benches"]);
+        if args.quick {
+            cmd.args(["--", "--quick"]);
+        }
+        if !cmd.status()?.success() {
+            bail!("cargo bench failed");
+        }
+    }
+    let status = Command::new(crate::cargo())
+        .current_dir(&root)
+        .args(["build", "--release", "--quiet", "-p", "benches", "--bin", "scale"])
+        .status()?;
+    if !status.success() {
+        bail!("building the scale runner failed");
+    }
+    let bin = root.join("target/release/scale");
+    let mut sizes = vec![1_000u64, 10_000, 100_000];
+    if !args.quick {
+        sizes.push(1_000_000);
+    }
+    println!(
+        "\n| scenario | implementation | events | events/s | wall (s) | peak memory | bytes/peer | vs yardstick |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for &n in &sizes {
+        let y = scale_run(&bin, "yardstick", n, 1)?;
+        let p = scale_run(&bin, "p2psim", n, 1)?;
+        for r in [&y, &p] {
+            println!(
+                "| flood, {} peers, {} msg | {} | {} | {:.2} M | {:.3} | {:.1} MB | {} | {:.2}× |",
+                r.peers,
+                r.messages,
+                r.implementation,
+                r.events,
+                r.events_per_s / 1e6,
+                r.wall_s,
+                r.peak_rss as f64 / 1e6,
+                r.bytes_per_peer,
+                r.wall_s / y.wall_s,
+            );
+        }
+    }
+    Ok(())
+}
