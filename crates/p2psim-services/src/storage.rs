@@ -1,0 +1,235 @@
+//! A service's storage: per (peer, message), the first time seen, the number of copies received, and
+//! which data version was kept; and for ranged pull gossip, per (peer, producer), the highest counter
+//! seen and the holes below it.
+//!
+//! Storages belong to one service (P2PSimpy's oddity S1, two services overwriting each other's
+//! storage by name, is not reproduced). Each message has a column over the service's peers, sparse
+//! (a hash map, iterated only through sorted keys) while few peers have it and dense once an eighth
+//! do, so memory grows with what is stored.
+
+use std::collections::BTreeSet;
+
+use p2psim_kernel::SimTime;
+use rustc_hash::FxHashMap;
+
+use crate::message::MsgIdx;
+
+const NEVER: u64 = u64::MAX;
+
+/// What a peer knows of one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// When the first copy was stored.
+    pub first_seen: SimTime,
+    /// Copies received (every store counts, as P2PSimpy's `times_seen`).
+    pub copies: u32,
+    /// The kept data (the first copy's) was altered.
+    pub tampered: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Cell {
+    first: u64,
+    copies: u32,
+    tampered: bool,
+}
+
+const EMPTY: Cell = Cell { first: NEVER, copies: 0, tampered: false };
+
+#[derive(Clone, Debug)]
+enum Column {
+    Sparse(FxHashMap<u32, Cell>),
+    Dense(Vec<Cell>),
+}
+
+/// Per producer, ranged pull gossip's counters: the highest seen and the holes below it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Range {
+    /// Highest counter stored (0 = none).
+    pub last: u32,
+    /// Counters known to exist but not stored, in order.
+    pub holes: BTreeSet<u32>,
+}
+
+/// One service's storage over its peers (addressed by local index).
+#[derive(Clone, Debug)]
+pub struct Storage {
+    members: usize,
+    columns: Vec<Column>,
+    known: Option<Vec<Vec<MsgIdx>>>,
+    ranges: Option<Vec<FxHashMap<u32, Range>>>,
+    records: u64,
+}
+
+impl Storage {
+    /// A storage over `members` peers. `track_known` keeps a per-peer list of stored messages
+    /// (pull gossip's index); `ranged` keeps per-producer counters (ranged pull gossip).
+    pub fn new(members: usize, track_known: bool, ranged: bool) -> Storage {
+        Storage {
+            members,
+            columns: Vec::new(),
+            known: track_known.then(|| vec![Vec::new(); members]),
+            ranges: ranged.then(|| vec![FxHashMap::default(); members]),
+            records: 0,
+        }
+    }
+
+    fn cell(&self, local: u32, m: MsgIdx) -> Cell {
+        match self.columns.get(m.index()) {
+            None => EMPTY,
+            Some(Column::Sparse(map)) => map.get(&local).copied().unwrap_or(EMPTY),
+            Some(Column::Dense(v)) => v[local as usize],
+        }
+    }
+
+    /// Stores a copy of `m` at peer `local`; returns true if it was the first.
+    pub fn add(&mut self, local: u32, m: MsgIdx, now: SimTime, tampered: bool) -> bool {
+        while self.columns.len() <= m.index() {
+            self.columns.push(Column::Sparse(FxHashMap::default()));
+        }
+        let members = self.members;
+        let cell = match &mut self.columns[m.index()] {
+            Column::Dense(v) => &mut v[local as usize],
+            Column::Sparse(map) => {
+                if map.len() * 8 >= members && !map.contains_key(&local) {
+                    let mut v = vec![EMPTY; members];
+                    for (&k, &c) in map.iter() {
+                        v[k as usize] = c;
+                    }
+                    self.columns[m.index()] = Column::Dense(v);
+                    match &mut self.columns[m.index()] {
+                        Column::Dense(v) => &mut v[local as usize],
+                        Column::Sparse(_) => unreachable!("just made dense"),
+                    }
+                } else {
+                    map.entry(local).or_insert(EMPTY)
+                }
+            }
+        };
+        cell.copies = cell.copies.saturating_add(1);
+        let first = cell.first == NEVER;
+        if first {
+            cell.first = now.as_nanos();
+            cell.tampered = tampered;
+            self.records += 1;
+            if let Some(k) = &mut self.known {
+                k[local as usize].push(m);
+            }
+        }
+        first
+    }
+
+    /// True if peer `local` stored `m`.
+    #[inline]
+    pub fn has(&self, local: u32, m: MsgIdx) -> bool {
+        self.cell(local, m).first != NEVER
+    }
+
+    /// What peer `local` knows of `m`.
+    pub fn get(&self, local: u32, m: MsgIdx) -> Option<Record> {
+        let c = self.cell(local, m);
+        (c.first != NEVER).then(|| Record {
+            first_seen: SimTime::from_nanos(c.first),
+            copies: c.copies,
+            tampered: c.tampered,
+        })
+    }
+
+    /// The messages peer `local` stored, in the order it stored them (needs `track_known`).
+    pub fn known(&self, local: u32) -> &[MsgIdx] {
+        self.known.as_ref().map_or(&[], |k| &k[local as usize])
+    }
+
+    /// Ranged counters of peer `local` for `producer` (needs `ranged`).
+    pub fn range(&self, local: u32, producer: u32) -> Option<&Range> {
+        self.ranges.as_ref()?[local as usize].get(&producer)
+    }
+
+    /// All ranged counters of peer `local`, sorted by producer.
+    pub fn ranges(&self, local: u32) -> Vec<(u32, &Range)> {
+        let Some(r) = &self.ranges else { return Vec::new() };
+        let mut v: Vec<(u32, &Range)> = r[local as usize].iter().map(|(&p, r)| (p, r)).collect();
+        v.sort_unstable_by_key(|e| e.0);
+        v
+    }
+
+    /// `pre_add`: marks `last + 1 ..= c` of `producer` as holes at peer `local`, without raising `last`.
+    pub fn pre_add(&mut self, local: u32, producer: u32, c: u32) {
+        if let Some(r) = &mut self.ranges {
+            let range = r[local as usize].entry(producer).or_default();
+            for x in range.last + 1..=c {
+                range.holes.insert(x);
+            }
+        }
+    }
+
+    /// Ranged bookkeeping of a stored `(producer, c)`: `pre_add`, raise `last`, fill the hole.
+    pub fn ranged_add(&mut self, local: u32, producer: u32, c: u32) {
+        self.pre_add(local, producer, c);
+        if let Some(r) = &mut self.ranges {
+            let range = r[local as usize].entry(producer).or_default();
+            range.last = range.last.max(c);
+            range.holes.remove(&c);
+        }
+    }
+
+    /// Number of peers this storage covers.
+    pub fn members(&self) -> usize {
+        self.members
+    }
+
+    /// Number of (peer, message) records stored.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
+    /// Bytes held, roughly.
+    pub fn memory_bytes(&self) -> usize {
+        let cell = std::mem::size_of::<Cell>();
+        let cols: usize = self
+            .columns
+            .iter()
+            .map(|c| match c {
+                Column::Sparse(m) => m.capacity() * (cell + 8),
+                Column::Dense(v) => v.capacity() * cell,
+            })
+            .sum();
+        cols + self.known.as_ref().map_or(0, |k| k.iter().map(|v| v.capacity() * 4 + 24).sum())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_seen_is_kept_copies_are_counted_and_columns_densify() {
+        let mut s = Storage::new(16, true, false);
+        let t = SimTime::from_millis;
+        assert!(s.add(3, MsgIdx(2), t(5), false));
+        assert!(!s.add(3, MsgIdx(2), t(9), true));
+        assert_eq!(s.get(3, MsgIdx(2)), Some(Record { first_seen: t(5), copies: 2, tampered: false }));
+        assert_eq!(s.get(4, MsgIdx(2)), None);
+        assert!(!s.has(3, MsgIdx(0)));
+        for p in 0..16 {
+            s.add(p, MsgIdx(2), t(10 + u64::from(p)), false);
+        }
+        assert!(matches!(s.columns[2], Column::Dense(_)));
+        assert_eq!(s.get(3, MsgIdx(2)).unwrap().copies, 3);
+        assert_eq!(s.get(15, MsgIdx(2)).unwrap().first_seen, t(25));
+        assert_eq!(s.known(3), &[MsgIdx(2)]);
+        assert_eq!(s.records(), 16);
+    }
+
+    #[test]
+    fn ranged_counters_follow_p2psimpy() {
+        let mut s = Storage::new(1, false, true);
+        s.ranged_add(0, 26, 3);
+        assert_eq!(s.range(0, 26).unwrap(), &Range { last: 3, holes: [1, 2].into() });
+        s.pre_add(0, 26, 5);
+        assert_eq!(s.range(0, 26).unwrap().last, 3, "pre_add does not raise last");
+        assert_eq!(s.range(0, 26).unwrap().holes, [1, 2, 4, 5].into());
+        s.ranged_add(0, 26, 4);
+        assert_eq!(s.range(0, 26).unwrap(), &Range { last: 4, holes: [1, 2, 5].into() });
+    }
+}
