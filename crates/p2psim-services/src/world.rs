@@ -6,7 +6,9 @@
 //! applied right after its call, in order.
 
 use p2psim_kernel::{Dist, EventQueue, Kernel, LazyRng, Model, Param, Resolved, Seed, SimDuration, SimTime, StreamKey};
-use p2psim_net::{Admission, Admit, DropReason, Locations, NetConfig, NetError, NetEvent, Network, PeerId, PeerSpec, Topology};
+use p2psim_net::{
+    Admission, Admit, DropReason, Locations, NetConfig, NetError, NetEvent, Network, PeerId, PeerSpec, Topology,
+};
 
 use crate::config::{PullGossipConfig, ServiceSpec, ValidationConfig};
 use crate::cx::{Cx, Effect};
@@ -238,7 +240,8 @@ impl World {
             let members = peers.members(t as u16).to_vec();
             for (name, service) in &spec.services {
                 let slot = u16::try_from(services.len()).map_err(|_| BuildError::TooManyServices(services.len()))?;
-                let built = build_service(seed, &peers, &spec.name, t as u16, name, service, &members, &mut validations)?;
+                let built =
+                    build_service(seed, &peers, &spec.name, t as u16, name, service, &members, &mut validations)?;
                 for kind in built.imp.kinds() {
                     routes[t * Kind::COUNT + kind.index()].push(slot);
                 }
@@ -281,7 +284,15 @@ impl World {
                     .topology
                     .edges()
                     .iter()
-                    .filter_map(|&(a, b)| if a == p { Some(b) } else if b == p { Some(a) } else { None })
+                    .filter_map(|&(a, b)| {
+                        if a == p {
+                            Some(b)
+                        } else if b == p {
+                            Some(a)
+                        } else {
+                            None
+                        }
+                    })
                     .collect();
                 for q in nbrs {
                     self.send(k, p, q, Message::Hello, true);
@@ -575,18 +586,31 @@ fn exclusions(
 }
 
 /// Draws a per-peer parameter for every member from its own stream.
-fn resolve_all(seed: Seed, type_name: &str, service: &str, field: &str, p: &Param, members: &[PeerId]) -> Vec<Resolved> {
+fn resolve_all(
+    seed: Seed,
+    type_name: &str,
+    service: &str,
+    field: &str,
+    p: &Param,
+    members: &[PeerId],
+) -> Vec<Resolved> {
     members
         .iter()
         .map(|&m| {
-            let key = StreamKey::new("param").with_label(type_name).with_label(service).with_label(field).with(m.0.into());
+            let key =
+                StreamKey::new("param").with_label(type_name).with_label(service).with_label(field).with(m.0.into());
             p.resolve(&mut seed.stream(key))
         })
         .collect()
 }
 
+/// A positive, finite number (NaN is not).
+fn positive_ms(x: f64) -> bool {
+    x > 0.0 && x.is_finite()
+}
+
 fn check_pull(t: &str, name: &str, c: &PullGossipConfig) -> Result<(), BuildError> {
-    if !(c.round_time > 0.0 && c.round_time.is_finite()) {
+    if !positive_ms(c.round_time) {
         return Err(bad(t, name, "round_time", format!("must be a positive number of ms, got {}", c.round_time)));
     }
     Ok(())
@@ -606,20 +630,20 @@ fn build_service(
     let n = members.len();
     let (storage, imp) = match spec {
         ServiceSpec::ConnectionManager(c) => {
-            if !(c.ping_interval > 0.0) {
+            if !positive_ms(c.ping_interval) {
                 return Err(bad(type_name, name, "ping_interval", "must be > 0 ms"));
             }
             (Storage::new(0, false, false), Imp::Cm(ConnectionManager::new(c)))
         }
         ServiceSpec::P2pConnectionManager(c) => {
-            if !(c.ping_interval > 0.0) {
+            if !positive_ms(c.ping_interval) {
                 return Err(bad(type_name, name, "ping_interval", "must be > 0 ms"));
             }
             let bootstrap = peers.type_id("bootstrap").map(|t| peers.members(t).to_vec()).unwrap_or_default();
             (Storage::new(0, false, false), Imp::P2pCm(P2pConnectionManager::new(c, n, bootstrap)))
         }
         ServiceSpec::Producer(c) => {
-            if !(c.msg_rate > 0.0 && c.msg_rate.is_finite()) {
+            if !positive_ms(c.msg_rate) {
                 return Err(bad(type_name, name, "msg_rate", format!("must be a positive rate, got {}", c.msg_rate)));
             }
             let validation = match &c.validation {
@@ -657,7 +681,7 @@ fn build_service(
             )
         }
         ServiceSpec::AntiEntropy(c) => {
-            if !(c.round_time > 0.0) {
+            if !positive_ms(c.round_time) {
                 return Err(bad(type_name, name, "round_time", "must be > 0 ms"));
             }
             (Storage::new(n, true, false), Imp::AntiEntropy(AntiEntropy::new(c)))
@@ -666,7 +690,7 @@ fn build_service(
             if c.k == 0 {
                 return Err(bad(type_name, name, "k", "must be at least 1"));
             }
-            if !(c.round_time > 0.0) {
+            if !positive_ms(c.round_time) {
                 return Err(bad(type_name, name, "round_time", "must be > 0 ms"));
             }
             (Storage::new(n, false, false), Imp::Rumor(RumorMongering::new(c, n)))

@@ -78,6 +78,7 @@ impl Shared {
 
     /// Chooses up to `k` targets for `peer` (local index `local`): among its neighbours or uniformly
     /// among this service's other peers. Returns them in `scratch[..n]`; `n` is returned.
+    #[allow(clippy::too_many_arguments, reason = "the full description of one choice; called from every protocol")]
     pub(crate) fn choose(
         &mut self,
         cx: &Cx<'_>,

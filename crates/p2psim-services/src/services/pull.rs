@@ -120,7 +120,7 @@ impl PullGossip {
                 let have: FxHashSet<MsgId> = their_ids.iter().copied().collect();
                 let missing: Vec<MsgId> =
                     sh.storage.known(local).iter().map(|&m| cx.messages.id(m)).filter(|i| !have.contains(i)).collect();
-                (!missing.is_empty()).then(|| Body::Ids(missing))
+                (!missing.is_empty()).then_some(Body::Ids(missing))
             }
             Body::Index(their_index) => {
                 let missing: Vec<(PeerId, u32)> = sh
@@ -133,7 +133,7 @@ impl PullGossip {
                     })
                     .map(|(p, r)| (PeerId(p), r.last))
                     .collect();
-                (!missing.is_empty()).then(|| Body::Index(missing))
+                (!missing.is_empty()).then_some(Body::Index(missing))
             }
             _ => None,
         };

@@ -46,7 +46,15 @@ impl PushGossip {
         self.relay(cx, sh, peer, local, None, Message::Gossip { idx, ttl, tampered: false, validation, size });
     }
 
-    fn relay(&mut self, cx: &mut Cx<'_>, sh: &mut Shared, peer: PeerId, local: u32, except: Option<PeerId>, msg: Message) {
+    fn relay(
+        &mut self,
+        cx: &mut Cx<'_>,
+        sh: &mut Shared,
+        peer: PeerId,
+        local: u32,
+        except: Option<PeerId>,
+        msg: Message,
+    ) {
         if self.malicious {
             let half = self.fanout / 2;
             let n = sh.choose(cx, peer, local, except, &self.exclude, Selection::Neighbours, 2 * half);

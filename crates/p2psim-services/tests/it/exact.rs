@@ -24,7 +24,8 @@ fn rec(first_ms: f64, copies: u32) -> Option<Record> {
 #[test]
 fn producer_sends_every_200_ms_from_1000_and_push_relays_every_copy_while_ttl_lasts() {
     // Client 3 linked to peer 0; peers 0, 1, 2 form a triangle. TTL 2, fanout 3, clients excluded.
-    let types = vec![ty("peer", vec![("gossip", push(Relay::EveryCopy))]), ty("client", vec![("producer", producer(2))])];
+    let types =
+        vec![ty("peer", vec![("gossip", push(Relay::EveryCopy))]), ty("client", vec![("producer", producer(2))])];
     let (mut k, mut w) = world(1, types, vec![0, 0, 0, 1], &[(0, 1), (1, 2), (0, 2), (3, 0)], Bootstrap::Instant);
     k.run_until(SimTime::from_millis(1100), &mut w).unwrap();
     let g = w.service("peer", "gossip").unwrap();
@@ -55,7 +56,8 @@ fn push_traffic_is_k_times_the_geometric_sum_without_duplicate_suppression() {
         }
     }
     edges.extend((0..5).map(|i| (40, i)));
-    let mut types = vec![ty("peer", vec![("gossip", push(Relay::EveryCopy))]), ty("client", vec![("producer", producer(2))])];
+    let mut types =
+        vec![ty("peer", vec![("gossip", push(Relay::EveryCopy))]), ty("client", vec![("producer", producer(2))])];
     let mut kinds = vec![0u16; 40];
     kinds.push(1);
     let (mut k, mut w) = world(2, types.clone(), kinds.clone(), &edges, Bootstrap::Instant);
@@ -84,7 +86,8 @@ fn validation_delays_acceptance_and_rejects_tampered_data() {
     });
     // Client 2 → honest 0 → malicious 1 (fanout 2: original to one, altered to the other) → 3, 4.
     let bad = ServiceSpec::MaliciousGossip(PushGossipConfig { fanout: 2, ..Default::default() });
-    let honest = ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["client".into()], ..Default::default() });
+    let honest =
+        ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["client".into()], ..Default::default() });
     let types = vec![
         ty("peer", vec![("gossip", honest)]),
         ty("malicious", vec![("gossip", bad)]),
@@ -155,7 +158,8 @@ fn pull_exchange_follows_p2psimpy_step_by_step() {
     // A (0) holds message 0_1, B (1) nothing. Round at 500: both send SyncPing. At 501 B asks for
     // what A advertised (MsgRequest) and A tells B what B lacks (SyncPong); at 502 A answers the
     // request and B asks again after the pong; at 503 B stores the first response, at 504 the second.
-    let (mut k, mut w) = world(6, vec![ty("peer", vec![("pull", sync_pull(false))])], vec![0, 0], &[(0, 1)], Bootstrap::Instant);
+    let (mut k, mut w) =
+        world(6, vec![ty("peer", vec![("pull", sync_pull(false))])], vec![0, 0], &[(0, 1)], Bootstrap::Instant);
     let m = w.inject(&mut k, p(0), 0);
     k.run_until(ms(600.0), &mut w).unwrap();
     let s = w.service("peer", "pull").unwrap();

@@ -26,9 +26,8 @@ pub(crate) fn world(
     bootstrap: Bootstrap,
 ) -> (Kernel<Event>, World) {
     let n = peer_type.len() as u32;
-    let physical: Vec<PeerSpec> = (0..n)
-        .map(|_| PeerSpec { location: LocationId(0), upload: f64::INFINITY, download: f64::INFINITY })
-        .collect();
+    let physical: Vec<PeerSpec> =
+        (0..n).map(|_| PeerSpec { location: LocationId(0), upload: f64::INFINITY, download: f64::INFINITY }).collect();
     let topology = Topology::from_edges(n, edges).unwrap();
     let mut w =
         World::new(Seed(seed), one_ms(), NetConfig::default(), &types, &peer_type, &physical, topology, bootstrap)
