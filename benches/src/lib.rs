@@ -7,6 +7,7 @@
 //! Every copy, first or duplicate, is one event: `8 + 7 (N − 1)` events per message.
 
 pub mod flood;
+pub mod gossip;
 pub mod yardstick;
 
 /// Peak resident memory of this process so far, in bytes (`VmHWM` from `/proc/self/status`), if the

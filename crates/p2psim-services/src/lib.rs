@@ -38,4 +38,6 @@ pub use peers::PeerTable;
 pub use registry::Messages;
 pub use select::Selection;
 pub use storage::{Range, Record, Storage};
-pub use world::{Bootstrap, BuildError, Event, KindTraffic, PeerTypeSpec, SpreadStats, World};
+pub use world::{
+    Bootstrap, BuildError, Event, KindTraffic, LocationChoice, PeerTypeSpec, Physical, SpreadStats, World,
+};

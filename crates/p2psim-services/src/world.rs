@@ -50,11 +50,44 @@ impl From<NetEvent<Message>> for Event {
     }
 }
 
-/// A peer type: a name and its services, each with a name unique within the type.
+/// Where the peers of a type are.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum LocationChoice {
+    /// All at this location.
+    Fixed(String),
+    /// Each peer draws one (P2PSimpy's `Dist('sample', locations)`), uniformly or with weights.
+    Sample {
+        /// The locations.
+        values: Vec<String>,
+        /// Their weights (default: equal).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        weights: Option<Vec<f64>>,
+    },
+    /// Peer number i of the type is at `values[i % len]`: an exact even spread.
+    Cycle(Vec<String>),
+}
+
+/// The physical description of a type's peers. Bandwidths are in bytes per second (P2PSimpy's
+/// `MBit` is 131,072); a `Dist` is drawn once per peer, as P2PSimpy's `Config.get()` does.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Physical {
+    /// Location.
+    pub location: LocationChoice,
+    /// Upload bandwidth.
+    pub upload: Param,
+    /// Download bandwidth.
+    pub download: Param,
+}
+
+/// A peer type: a name, its peers' physical description, and its services, each with a name
+/// unique within the type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PeerTypeSpec {
     /// The type's name (`peer`, `client`, …).
     pub name: String,
+    /// Location and bandwidths of its peers.
+    pub physical: Physical,
     /// The services, in order.
     pub services: Vec<(String, ServiceSpec)>,
 }
@@ -101,6 +134,16 @@ pub enum BuildError {
         peer_type: String,
         /// The name.
         service: String,
+    },
+    /// A peer type's physical description is wrong.
+    #[error("type `{peer_type}`: `{field}` {problem}")]
+    BadPhysical {
+        /// The type.
+        peer_type: String,
+        /// The field.
+        field: &'static str,
+        /// What is wrong.
+        problem: String,
     },
     /// A parameter outside its domain.
     #[error("type `{peer_type}`, service `{service}`: `{field}` {problem}")]
@@ -205,16 +248,15 @@ fn bad(peer_type: &str, service: &str, field: &'static str, problem: impl Into<S
 }
 
 impl World {
-    /// Builds the world: peer `p` has the physical description `physical[p]` and the type
-    /// `types[peer_type[p]]`; `topology` gives the initial links.
-    #[allow(clippy::too_many_arguments, reason = "the parts of a world; the facade assembles them from one experiment")]
+    /// Builds the world: peer `p` has the type `types[peer_type[p]]`; `topology` gives the initial
+    /// links. Each peer's location and bandwidths are drawn from its type's [`Physical`], from a
+    /// stream of its own.
     pub fn new(
         seed: Seed,
         locations: Locations,
         net_config: NetConfig,
         types: &[PeerTypeSpec],
         peer_type: &[u16],
-        physical: &[PeerSpec],
         topology: Topology,
         bootstrap: Bootstrap,
     ) -> Result<World, BuildError> {
@@ -223,7 +265,8 @@ impl World {
                 return Err(BuildError::UnknownTypeIndex { peer: p as u32, index: t, types: types.len() });
             }
         }
-        let mut net = Network::new(seed, locations, physical, net_config)?;
+        let physical = physical_specs(seed, &locations, types, peer_type)?;
+        let mut net = Network::new(seed, locations, &physical, net_config)?;
         if bootstrap == Bootstrap::Instant {
             net.connect_topology(&topology, SimTime::ZERO)?;
         }
@@ -559,6 +602,77 @@ impl Model<Event> for World {
     fn handle<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, event: Event) {
         World::handle(self, k, event);
     }
+}
+
+/// Draws every peer's location and bandwidths from its type's description.
+fn physical_specs(
+    seed: Seed,
+    locations: &Locations,
+    types: &[PeerTypeSpec],
+    peer_type: &[u16],
+) -> Result<Vec<PeerSpec>, BuildError> {
+    let phys_err = |t: &PeerTypeSpec, field: &'static str, problem: String| BuildError::BadPhysical {
+        peer_type: t.name.clone(),
+        field,
+        problem,
+    };
+    let mut choices = Vec::new();
+    for t in types {
+        let names: &[String] = match &t.physical.location {
+            LocationChoice::Fixed(n) => std::slice::from_ref(n),
+            LocationChoice::Sample { values, .. } | LocationChoice::Cycle(values) => values,
+        };
+        if names.is_empty() {
+            return Err(phys_err(t, "location", "lists no location".into()));
+        }
+        let mut ids = Vec::new();
+        for n in names {
+            ids.push(locations.id(n).ok_or_else(|| {
+                phys_err(
+                    t,
+                    "location",
+                    format!("names `{n}`, which is not a location ({})", locations.names().join(", ")),
+                )
+            })?);
+        }
+        let weights = match &t.physical.location {
+            LocationChoice::Sample { weights: Some(w), .. } => {
+                let values: Vec<f64> = (0..ids.len()).map(|i| i as f64).collect();
+                Some(Dist::sample(values, Some(w.clone())).map_err(|e| phys_err(t, "location", e.to_string()))?)
+            }
+            _ => None,
+        };
+        choices.push((ids, weights));
+    }
+    let mut position = vec![0usize; types.len()];
+    let mut out = Vec::with_capacity(peer_type.len());
+    for (p, &ti) in peer_type.iter().enumerate() {
+        let t = &types[ti as usize];
+        let mut rng = seed.stream(StreamKey::new("physical").with(p as u64));
+        let (ids, weights) = &choices[ti as usize];
+        let location = match (&t.physical.location, weights) {
+            (LocationChoice::Cycle(_), _) => ids[position[ti as usize] % ids.len()],
+            (_, Some(w)) => ids[w.draw(&mut rng) as usize],
+            _ => ids[rand::RngExt::random_range(&mut rng, 0..ids.len())],
+        };
+        position[ti as usize] += 1;
+        // A drawn bandwidth that is not positive is drawn again (a normal's tail reaches below zero
+        // about once in 3 million peers for N(50 MBit, 10 MBit)); P2PSimpy would crash on it.
+        let mut bandwidth = |field: &'static str, param: &Param| -> Result<f64, BuildError> {
+            let mut last = 0.0;
+            for _ in 0..100 {
+                last = param.resolve(&mut rng).get(&mut rng);
+                if last > 0.0 {
+                    return Ok(last);
+                }
+            }
+            Err(phys_err(t, field, format!("drew {last} for peer {p}; bandwidths must be > 0 bytes/s")))
+        };
+        let upload = bandwidth("upload", &t.physical.upload)?;
+        let download = bandwidth("download", &t.physical.download)?;
+        out.push(PeerSpec { location, upload, download });
+    }
+    Ok(out)
 }
 
 fn exclusions(

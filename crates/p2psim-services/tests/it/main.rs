@@ -1,20 +1,30 @@
 //! Integration tests of the protocol layer: exact behaviour on small hand-checked scenarios, and
 //! agreement with the theory of epidemics over many seeds.
 
+mod build;
 mod exact;
 mod theory;
 
-use p2psim_kernel::{Kernel, Seed, SimTime};
-use p2psim_net::{Delay, LocationId, Locations, NetConfig, PeerId, PeerSpec, Topology};
-use p2psim_services::{Bootstrap, Event, PeerTypeSpec, ServiceSpec, World};
+use p2psim_kernel::{Kernel, Param, Seed, SimTime};
+use p2psim_net::{Delay, Locations, NetConfig, PeerId, Topology};
+use p2psim_services::{Bootstrap, Event, LocationChoice, PeerTypeSpec, Physical, ServiceSpec, World};
 
 /// One location; the round trip is 2 ms, so every message takes exactly 1 ms.
 pub(crate) fn one_ms() -> Locations {
     Locations::new(vec!["L".into()], vec![("L".into(), "L".into(), Delay::Const(2.0))]).unwrap()
 }
 
+/// A type at the one location, with no bandwidth limit.
 pub(crate) fn ty(name: &str, services: Vec<(&str, ServiceSpec)>) -> PeerTypeSpec {
-    PeerTypeSpec { name: name.into(), services: services.into_iter().map(|(n, s)| (n.into(), s)).collect() }
+    PeerTypeSpec {
+        name: name.into(),
+        physical: Physical {
+            location: LocationChoice::Fixed("L".into()),
+            upload: Param::Const(f64::INFINITY),
+            download: Param::Const(f64::INFINITY),
+        },
+        services: services.into_iter().map(|(n, s)| (n.into(), s)).collect(),
+    }
 }
 
 /// A world over `types`, peer `p` of type `peer_type[p]`, linked by `edges`, no bandwidth limit.
@@ -26,12 +36,9 @@ pub(crate) fn world(
     bootstrap: Bootstrap,
 ) -> (Kernel<Event>, World) {
     let n = peer_type.len() as u32;
-    let physical: Vec<PeerSpec> =
-        (0..n).map(|_| PeerSpec { location: LocationId(0), upload: f64::INFINITY, download: f64::INFINITY }).collect();
     let topology = Topology::from_edges(n, edges).unwrap();
     let mut w =
-        World::new(Seed(seed), one_ms(), NetConfig::default(), &types, &peer_type, &physical, topology, bootstrap)
-            .unwrap();
+        World::new(Seed(seed), one_ms(), NetConfig::default(), &types, &peer_type, topology, bootstrap).unwrap();
     let mut k = Kernel::new();
     w.start(&mut k);
     (k, w)

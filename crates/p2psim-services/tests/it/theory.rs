@@ -8,7 +8,7 @@
 #![allow(clippy::print_stderr, reason = "the theory tests report how close they came")]
 
 use p2psim_kernel::{Seed, SimTime};
-use p2psim_net::{LocationId, NetConfig, PeerId, PeerSpec, Topology};
+use p2psim_net::{NetConfig, PeerId, Topology};
 use p2psim_services::{
     AntiEntropyConfig, Bootstrap, Direction, Event, InfectAndDieConfig, LossOfInterest, Rounds, RumorMongeringConfig,
     ServiceSpec, World,
@@ -19,8 +19,6 @@ use crate::{one_ms, ty};
 const ROUND_MS: u64 = 100;
 
 fn run(n: u32, spec: ServiceSpec, seed: u64, rounds: u64) -> World {
-    let physical: Vec<PeerSpec> =
-        (0..n).map(|_| PeerSpec { location: LocationId(0), upload: f64::INFINITY, download: f64::INFINITY }).collect();
     let config = NetConfig { monitors: false, link_times: false, ..NetConfig::default() };
     let mut w = World::new(
         Seed(seed),
@@ -28,7 +26,6 @@ fn run(n: u32, spec: ServiceSpec, seed: u64, rounds: u64) -> World {
         config,
         &[ty("peer", vec![("s", spec)])],
         &vec![0; n as usize],
-        &physical,
         Topology::empty(n),
         Bootstrap::Instant,
     )

@@ -1,0 +1,194 @@
+//! Building worlds: physical draws, errors, determinism of whole runs.
+
+use p2psim_kernel::{Dist, Kernel, Param, Seed, SimTime};
+use p2psim_net::{Locations, MBIT, NetConfig, PeerId, Topology};
+use p2psim_services::{
+    Bootstrap, BuildError, ConnectionManagerConfig, Event, LocationChoice, MsgIdx, PeerTypeSpec, Physical,
+    ProducerConfig, PushGossipConfig, ServiceSpec, World,
+};
+
+fn tutorial_types(pull: bool) -> Vec<PeerTypeSpec> {
+    let bw = Param::Dist(Dist::norm(50.0 * MBIT, 10.0 * MBIT).unwrap());
+    let aws = LocationChoice::Sample { values: vec!["Ohio".into(), "Ireland".into(), "Tokyo".into()], weights: None };
+    let physical = Physical { location: aws, upload: bw.clone(), download: bw };
+    let gossip = if pull {
+        ServiceSpec::RangedPullGossip(p2psim_services::PullGossipConfig {
+            exclude_types: vec!["client".into()],
+            ..Default::default()
+        })
+    } else {
+        ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["client".into()], ..Default::default() })
+    };
+    vec![
+        PeerTypeSpec {
+            name: "peer".into(),
+            physical: physical.clone(),
+            services: vec![
+                ("cm".into(), ServiceSpec::ConnectionManager(ConnectionManagerConfig::default())),
+                ("gossip".into(), gossip),
+            ],
+        },
+        PeerTypeSpec {
+            name: "client".into(),
+            physical,
+            services: vec![
+                ("cm".into(), ServiceSpec::ConnectionManager(ConnectionManagerConfig::default())),
+                ("producer".into(), ServiceSpec::Producer(ProducerConfig::default())),
+            ],
+        },
+    ]
+}
+
+/// The tutorial's network: 25 peers on G(25, 0.4), one client linked to 5 of them.
+fn tutorial(seed: u64, pull: bool) -> (Kernel<Event>, World) {
+    let mut rng = Seed(seed).stream(p2psim_kernel::StreamKey::new("topology"));
+    let mut topology = Topology::erdos_renyi(25, 0.4, &mut rng).unwrap();
+    let peers: Vec<PeerId> = (0..25).map(PeerId).collect();
+    topology.attach_clients(1, 5, &peers, &mut rng).unwrap();
+    let mut kinds = vec![0u16; 25];
+    kinds.push(1);
+    let mut w = World::new(
+        Seed(seed),
+        Locations::aws(),
+        NetConfig::default(),
+        &tutorial_types(pull),
+        &kinds,
+        topology,
+        Bootstrap::Hello,
+    )
+    .unwrap();
+    let mut k = Kernel::new();
+    w.start(&mut k);
+    k.run_until(SimTime::from_millis(5000), &mut w).unwrap();
+    (k, w)
+}
+
+/// One stored cell: (service, peer, message, (first seen ns, copies, tampered)).
+type Cell = (u16, u32, u32, Option<(u64, u32, bool)>);
+
+/// Everything a run stored, as comparable data.
+fn fingerprint(w: &World) -> Vec<Cell> {
+    let mut out = Vec::new();
+    for slot in 0..w.service_count() as u16 {
+        for &p in w.service_members(slot) {
+            for m in w.messages().all() {
+                let r = w.record(slot, p, m).map(|r| (r.first_seen.as_nanos(), r.copies, r.tampered));
+                out.push((slot, p.0, m.0, r));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn same_seed_same_run_different_seed_different_run() {
+    for pull in [false, true] {
+        let (ka, a) = tutorial(42, pull);
+        let (kb, b) = tutorial(42, pull);
+        assert_eq!(ka.events_processed(), kb.events_processed());
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        assert!(a.messages().len() == 20 && a.unhandled() == 0);
+        let g = a.service("peer", "gossip").unwrap();
+        assert!(a.spread(g, MsgIdx(0)).reached > 20, "the first message spreads: {:?}", a.spread(g, MsgIdx(0)));
+        let (_, c) = tutorial(43, pull);
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+    }
+}
+
+#[test]
+fn physical_draws_are_per_peer_and_adding_peers_changes_no_one_else() {
+    let build = |n: u32| {
+        let mut kinds = vec![0u16; n as usize - 1];
+        kinds.push(1);
+        World::new(
+            Seed(7),
+            Locations::aws(),
+            NetConfig::default(),
+            &tutorial_types(false),
+            &kinds,
+            Topology::empty(n),
+            Bootstrap::Instant,
+        )
+        .unwrap()
+    };
+    let small = build(10);
+    let big = build(30);
+    for p in 0..9 {
+        let p = PeerId(p);
+        assert_eq!(small.net().nominal_bandwidth(p), big.net().nominal_bandwidth(p));
+        assert_eq!(small.net().location(p), big.net().location(p));
+    }
+    let ups: Vec<f64> = (0..9).map(|p| small.net().nominal_bandwidth(PeerId(p)).0).collect();
+    assert!(ups.windows(2).all(|w| w[0] != w[1]), "Dist: each peer draws its own value");
+    // Cycle spreads exactly.
+    let mut types = tutorial_types(false);
+    types[0].physical.location = LocationChoice::Cycle(vec!["Ohio".into(), "Ireland".into(), "Tokyo".into()]);
+    let w = World::new(
+        Seed(1),
+        Locations::aws(),
+        NetConfig::default(),
+        &types,
+        &[0; 7],
+        Topology::empty(7),
+        Bootstrap::Instant,
+    )
+    .unwrap();
+    let locs: Vec<u16> = (0..7).map(|p| w.net().location(PeerId(p)).0).collect();
+    assert_eq!(locs, vec![0, 1, 2, 0, 1, 2, 0]);
+}
+
+#[test]
+fn bad_specs_are_named_errors() {
+    let mut types = tutorial_types(false);
+    types[0].physical.location = LocationChoice::Fixed("Mars".into());
+    let e = World::new(
+        Seed(1),
+        Locations::aws(),
+        NetConfig::default(),
+        &types,
+        &[0],
+        Topology::empty(1),
+        Bootstrap::Instant,
+    );
+    assert!(matches!(&e, Err(BuildError::BadPhysical { field: "location", .. })), "{:?}", e.err());
+    let mut types = tutorial_types(false);
+    types[0].services[1].1 =
+        ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["klient".into()], ..Default::default() });
+    let e = World::new(
+        Seed(1),
+        Locations::aws(),
+        NetConfig::default(),
+        &types,
+        &[0],
+        Topology::empty(1),
+        Bootstrap::Instant,
+    );
+    assert!(matches!(&e, Err(BuildError::UnknownExcludedType { name, .. }) if name == "klient"));
+    let mut types = tutorial_types(false);
+    types[1].services[1].1 = ServiceSpec::Producer(ProducerConfig { msg_rate: -5.0, ..Default::default() });
+    let e = World::new(
+        Seed(1),
+        Locations::aws(),
+        NetConfig::default(),
+        &types,
+        &[1],
+        Topology::empty(1),
+        Bootstrap::Instant,
+    );
+    assert_eq!(
+        e.err().unwrap().to_string(),
+        "type `client`, service `producer`: `msg_rate` must be a positive rate, got -5"
+    );
+    let mut types = tutorial_types(false);
+    types[0].services[1].0 = "cm".into();
+    let e = World::new(
+        Seed(1),
+        Locations::aws(),
+        NetConfig::default(),
+        &types,
+        &[0],
+        Topology::empty(1),
+        Bootstrap::Instant,
+    );
+    assert!(matches!(e, Err(BuildError::DuplicateService { .. })));
+}
