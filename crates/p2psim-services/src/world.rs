@@ -344,7 +344,16 @@ impl World {
         }
     }
 
-    fn send<E, Q>(&mut self, k: &mut Kernel<E, Q>, from: PeerId, to: PeerId, msg: Message, connectionless: bool) -> bool
+    /// Sends a message on behalf of the layers above (a returning peer's `Hello`s), counted in the
+    /// sender's traffic like any other. Returns true if it left the sender.
+    pub fn send<E, Q>(
+        &mut self,
+        k: &mut Kernel<E, Q>,
+        from: PeerId,
+        to: PeerId,
+        msg: Message,
+        connectionless: bool,
+    ) -> bool
     where
         E: From<Event> + From<NetEvent<Message>>,
         Q: EventQueue<E>,
@@ -423,9 +432,9 @@ impl World {
                 }
             }
             Event::Timer { peer, slot, token } => {
-                if self.net.state(peer) == p2psim_net::PeerState::Absent {
-                    return;
-                }
+                // Timers run whatever the peer's state, so a peer that joins later or comes back
+                // finds its services still ticking; each service decides what an absent or offline
+                // peer does (nothing, in every service here).
                 let s = &mut self.services[slot as usize];
                 let mut cx = Cx::new(k.now(), &self.net, &self.peers, &mut self.messages, &mut self.effects);
                 s.imp.on_timer(&mut cx, &mut s.shared, peer, token);

@@ -52,6 +52,11 @@ impl Producer {
     /// the degree). An offline producer still counts the message but sends nothing (P2PSimpy).
     pub(crate) fn on_timer(&mut self, cx: &mut Cx<'_>, sh: &mut Shared, peer: PeerId) {
         let local = cx.peers.local(peer);
+        if cx.net.state(peer) == p2psim_net::PeerState::Absent {
+            // Not in the network (yet, or any more): nothing is produced.
+            cx.timer(peer, self.interval, PRODUCE);
+            return;
+        }
         let done = &mut self.produced[local as usize];
         if self.times.is_some_and(|t| *done >= t) {
             return;
