@@ -1,18 +1,18 @@
-//! `cargo xtask experiment`: the built-in default experiment.
+//! `cargo xtask experiment [FILE.ron] [--seed N] [--out DIR] [--until MS] [--log LEVEL]`
 //!
-//! Until experiment files and the protocol layers land, the default is a network-level one: the
-//! tutorial's AWS network (peers spread over Ohio, Ireland and Tokyo, bandwidths drawn per peer from
-//! N(50 MBit, 10 MBit)), a random 8-regular graph, and a source that floods a message every 200 ms
-//! from 1000 ms on; every peer relays its first copy to all its neighbours but the sender. It writes
-//! `summary.json` and `delays.csv` into the output folder, whole or not at all.
+//! With no file it runs the built-in default, the tutorial's faults experiment: push gossip under
+//! random downtime, then ranged pull gossip with clients linked to 5 peers; it prints the tutorial's
+//! ratios and writes both runs and `comparison.json`. The output folder is written whole or not at
+//! all. Bad input exits with status 2 and one message naming the file, line, column and field.
 
-use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-use p2psim_kernel::{Dist, EventQueue, Kernel, Model, RNG_NAME, Seed, SimTime, StreamKey};
-use p2psim_net::{LocationId, Locations, MBIT, NetConfig, NetEvent, Network, Payload, PeerId, PeerSpec, Topology};
+use anyhow::Result;
+use p2psim::analysis::Summary;
+use p2psim::kernel::SimTime;
+use p2psim::{Error, Experiment, Simulation};
 
 /// Bad input from the user: reported with exit status 2.
 #[derive(Debug)]
@@ -26,186 +26,160 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+fn input(e: Error) -> anyhow::Error {
+    match e {
+        Error::Io { .. } => anyhow::Error::new(e),
+        other => InputError(other.to_string()).into(),
+    }
+}
+
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// Master seed of the run.
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// Output folder (replaced whole).
-    #[arg(long, default_value = "out/default")]
-    out: PathBuf,
-    /// Simulated time to run, in milliseconds.
-    #[arg(long, default_value_t = 5000)]
-    until: u64,
-    /// Number of peers.
-    #[arg(long, default_value_t = 1000)]
-    peers: u32,
+    /// The experiment file (RON); the built-in faults tutorial if absent.
+    file: Option<PathBuf>,
+    /// Override the experiment's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output folder (replaced whole); default `out/<experiment>` or `out/default`.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override the experiment's end time, ms.
+    #[arg(long)]
+    until: Option<u64>,
+    /// Write a log (connects, disconnects, messages) at this level to `run.log` in each run's
+    /// folder: error, warn, info, debug, trace. `RUST_LOG` works too.
+    #[arg(long)]
+    log: Option<String>,
 }
 
-#[derive(Clone, Copy)]
-struct Gossip {
-    id: u32,
-}
-
-impl Payload for Gossip {
-    fn size(&self) -> u32 {
-        // P2PSimpy's GossipMessage: base 250 bytes plus a 20-letter payload at 3 bytes a letter.
-        310
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Ev {
-    Net(NetEvent<Gossip>),
-    Produce(u32),
-}
-
-impl From<NetEvent<Gossip>> for Ev {
-    fn from(e: NetEvent<Gossip>) -> Ev {
-        Ev::Net(e)
-    }
-}
-
-struct FloodExperiment {
-    net: Network<Gossip>,
-    first_seen: Vec<Vec<Option<SimTime>>>,
-    produced: Vec<SimTime>,
-}
-
-impl FloodExperiment {
-    fn relay<Q: EventQueue<Ev>>(&mut self, k: &mut Kernel<Ev, Q>, p: PeerId, except: Option<PeerId>, msg: Gossip) {
-        for i in 0..self.net.degree(p) {
-            let q = self.net.neighbours(p)[i];
-            if Some(q) != except {
-                let _ = self.net.send(k, p, q, msg);
-            }
+/// Runs one experiment into `dir` (an existing staging folder), with a progress bar on a terminal.
+fn run_one(exp: &Experiment, dir: &Path, log: Option<&str>) -> Result<(Summary, u64, f64)> {
+    let wall = Instant::now();
+    let mut sim = Simulation::new(exp).map_err(input)?;
+    let until = SimTime::from_millis(exp.until_ms);
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(100);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{prefix:>12} [{bar:40}] {pos}% {elapsed} (eta {eta})")
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        b.set_prefix(exp.name.clone());
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let filter = log.map(str::to_owned).or_else(|| std::env::var("RUST_LOG").ok());
+    let step = |sim: &mut Simulation| -> Result<()> {
+        for i in 1..=100u64 {
+            sim.run_until(SimTime::from_nanos(until.as_nanos() / 100 * i)).map_err(input)?;
+            bar.set_position(i);
         }
-    }
-}
-
-impl Model<Ev> for FloodExperiment {
-    fn handle<Q: EventQueue<Ev>>(&mut self, k: &mut Kernel<Ev, Q>, ev: Ev) {
-        match ev {
-            Ev::Produce(id) => {
-                self.produced.push(k.now());
-                self.first_seen.push(vec![None; self.net.peer_count()]);
-                self.first_seen[id as usize][0] = Some(k.now());
-                self.relay(k, PeerId(0), None, Gossip { id });
-                k.schedule_in(p2psim_kernel::SimDuration::from_millis(200), Ev::Produce(id + 1));
-            }
-            Ev::Net(e) => {
-                let Some(d) = self.net.handle(k, e, &mut ()) else { return };
-                let slot = &mut self.first_seen[d.msg.id as usize][d.to.index()];
-                if slot.is_none() {
-                    *slot = Some(k.now());
-                    self.relay(k, d.to, Some(d.from), d.msg);
-                }
-            }
+        sim.run_until(until).map_err(input)?;
+        Ok(())
+    };
+    match filter {
+        Some(level) => {
+            let file = std::fs::File::create(dir.join("run.log"))?;
+            let subscriber = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+                .with_writer(std::sync::Mutex::new(file))
+                .with_ansi(false)
+                .without_time()
+                .finish();
+            tracing::subscriber::with_default(subscriber, || step(&mut sim))?;
         }
+        None => step(&mut sim)?,
     }
+    bar.finish_and_clear();
+    let summary = p2psim::write_results(&sim, dir)
+        .map_err(input)?
+        .ok_or_else(|| InputError(format!("{}: no gossip service to analyse", exp.name)))?;
+    Ok((summary, sim.events(), wall.elapsed().as_secs_f64()))
 }
 
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted[i]
+fn describe(s: &Summary, events: u64, wall: f64) {
+    println!(
+        "{:>12}: {} peers, {} messages, {} events in {wall:.2} s wall; delivered {:.1}% of (message, peer) pairs, mean delay {:.1} ms (p99 {:.1}), {:.2} copies per delivery, {:.0} bytes/s received per peer",
+        s.experiment,
+        s.peers.values().sum::<usize>(),
+        s.messages_produced,
+        events,
+        100.0 * s.delivery_ratio,
+        s.t_ave_ms,
+        s.delay_ms[3],
+        s.copies.0,
+        s.bytes_per_s_per_peer.0,
+    );
 }
 
-/// Writes the folder under a temporary name, then renames it into place.
-fn write_atomically(out: &std::path::Path, files: &[(&str, String)]) -> Result<()> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let name = out.file_name().context("the output folder needs a name")?.to_string_lossy();
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp)?;
-    for (file, text) in files {
-        std::fs::write(tmp.join(file), text).with_context(|| format!("writing {file}"))?;
+fn apply(exp: &mut Experiment, args: &Args) {
+    if let Some(seed) = args.seed {
+        exp.seed = seed;
     }
-    if out.exists() {
-        std::fs::remove_dir_all(out).with_context(|| format!("replacing {}", out.display()))?;
+    if let Some(until) = args.until {
+        exp.until_ms = until;
     }
-    std::fs::rename(&tmp, out).with_context(|| format!("moving results into {}", out.display()))?;
-    Ok(())
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
-    if args.peers < 10 {
-        return Err(InputError(format!("--peers must be at least 10, got {}", args.peers)).into());
+    if args.until == Some(0) {
+        return Err(InputError("--until: must be > 0 ms".into()).into());
     }
-    let wall = Instant::now();
-    let seed = Seed(args.seed);
-    let n = args.peers + (args.peers % 2);
-    let topology = Topology::random_regular(n, 8, &mut seed.stream(StreamKey::new("topology")))
-        .map_err(|e| InputError(e.to_string()))?;
-    let bandwidth = Dist::norm(50.0 * MBIT, 10.0 * MBIT).expect("valid");
-    let mut physical = seed.stream(StreamKey::new("physical"));
-    let peers: Vec<PeerSpec> = (0..n)
-        .map(|i| PeerSpec {
-            location: LocationId((i % 3) as u16),
-            upload: bandwidth.draw(&mut physical).max(MBIT),
-            download: bandwidth.draw(&mut physical).max(MBIT),
-        })
-        .collect();
-    let mut net = Network::new(seed, Locations::aws(), &peers, NetConfig::default())?;
-    net.connect_topology(&topology, SimTime::ZERO)?;
-    let mut model = FloodExperiment { net, first_seen: Vec::new(), produced: Vec::new() };
-    let mut kernel = Kernel::new();
-    kernel.schedule_at(SimTime::from_millis(1000), Ev::Produce(0)).expect("in the future");
-    kernel.run_until(SimTime::from_millis(args.until), &mut model)?;
-
-    let mut delays = Vec::new();
-    let mut csv = String::from("message,peer,delay_ms\n");
-    let mut reached = 0u64;
-    for (m, row) in model.first_seen.iter().enumerate() {
-        for (p, t) in row.iter().enumerate().skip(1) {
-            match t {
-                Some(t) => {
-                    let d = (*t - model.produced[m]).as_millis_f64();
-                    delays.push(d);
-                    reached += 1;
-                    let _ = writeln!(csv, "{m},{p},{d:.6}");
+    match &args.file {
+        Some(file) => {
+            let mut exp = Experiment::load(file).map_err(input)?;
+            apply(&mut exp, &args);
+            let out = args.out.clone().unwrap_or_else(|| PathBuf::from("out").join(&exp.name));
+            let (summary, events, wall) =
+                p2psim::write_folder_atomically(&out, |dir| run_one(&exp, dir, args.log.as_deref()).map_err(to_facade))
+                    .map_err(input)?;
+            describe(&summary, events, wall);
+            println!("results in {}", out.display());
+        }
+        None => {
+            let mut push = Experiment::from_ron(p2psim::experiments::FAULTS_PUSH, "faults-push.ron").map_err(input)?;
+            let mut pull = Experiment::from_ron(p2psim::experiments::FAULTS_PULL, "faults-pull.ron").map_err(input)?;
+            apply(&mut push, &args);
+            apply(&mut pull, &args);
+            let out = args.out.clone().unwrap_or_else(|| PathBuf::from("out/default"));
+            let results = p2psim::write_folder_atomically(&out, |dir| {
+                let mut runs = Vec::new();
+                for (name, exp) in [("push", &push), ("pull", &pull)] {
+                    let sub = dir.join(name);
+                    std::fs::create_dir_all(&sub)
+                        .map_err(|e| Error::Io { file: sub.display().to_string(), message: e.to_string() })?;
+                    runs.push(run_one(exp, &sub, args.log.as_deref()).map_err(to_facade)?);
                 }
-                None => {
-                    let _ = writeln!(csv, "{m},{p},");
-                }
+                let comparison = p2psim::comparison_json(&runs[0].0, &runs[1].0);
+                std::fs::write(dir.join("comparison.json"), &comparison)
+                    .map_err(|e| Error::Io { file: "comparison.json".into(), message: e.to_string() })?;
+                Ok((runs, comparison))
+            })
+            .map_err(input)?;
+            let (runs, _) = results;
+            for (s, events, wall) in &runs {
+                describe(s, *events, *wall);
             }
+            let (p, q) = (&runs[0].0, &runs[1].0);
+            println!(
+                "pull against push (the tutorial's ratios; 2020 P2PSimpy output: 4.09, 0.31, 0.95): delay {:.2}, bandwidth {:.2}, message count {:.2}",
+                q.tutorial_mean_delay_ms / p.tutorial_mean_delay_ms,
+                q.bytes_per_s_per_peer.0 / p.bytes_per_s_per_peer.0,
+                q.msgs_per_s_per_peer.0 / p.msgs_per_s_per_peer.0,
+            );
+            println!("results in {}", out.display());
         }
     }
-    delays.sort_by(f64::total_cmp);
-    let cells = model.produced.len() as u64 * u64::from(n - 1);
-    let mean = delays.iter().sum::<f64>() / delays.len().max(1) as f64;
-    let c = model.net.counters();
-    let summary = serde_json::json!({
-        "experiment": "network-flood",
-        "seed": args.seed,
-        "rng": RNG_NAME,
-        "until_ms": args.until,
-        "peers": n,
-        "events": kernel.events_processed(),
-        "messages_produced": model.produced.len(),
-        "delivery_ratio": format!("{:.6}", reached as f64 / cells.max(1) as f64),
-        "delay_ms": {
-            "mean": format!("{mean:.6}"),
-            "p50": format!("{:.6}", percentile(&delays, 0.5)),
-            "p90": format!("{:.6}", percentile(&delays, 0.9)),
-            "p99": format!("{:.6}", percentile(&delays, 0.99)),
-            "max": format!("{:.6}", delays.last().copied().unwrap_or(f64::NAN)),
-        },
-        "messages_sent": c.sent,
-        "messages_delivered": c.delivered,
-    });
-    let text = serde_json::to_string_pretty(&summary)? + "\n";
-    write_atomically(&args.out, &[("summary.json", text), ("delays.csv", csv)])?;
-    println!(
-        "network flood: {n} peers, {} messages, {} events in {:.2} s wall; {:.1}% of (message, peer) pairs reached, mean delay {mean:.1} ms; results in {}",
-        model.produced.len(),
-        kernel.events_processed(),
-        wall.elapsed().as_secs_f64(),
-        100.0 * reached as f64 / cells.max(1) as f64,
-        args.out.display()
-    );
     Ok(())
+}
+
+/// Carries an xtask error through the facade's folder writer.
+fn to_facade(e: anyhow::Error) -> Error {
+    match e.downcast::<InputError>() {
+        Ok(InputError(m)) => {
+            Error::Invalid { file: String::new(), field: String::new(), message: m, near: None, position: None }
+        }
+        Err(e) => Error::Io { file: String::new(), message: format!("{e:#}") },
+    }
 }

@@ -1,0 +1,29 @@
+//! The analysis of p2psim runs.
+//!
+//! What it is: the tutorial's tables and figures, computed from a finished (or paused) run — the
+//! delay table (message × peer: first receipt minus production), convergence (time to reach a
+//! fraction of the peers), redundancy (copies per peer and message), traffic per second per peer
+//! with silent seconds as zeros, and the run's [`Summary`] with stable key order and fixed float
+//! formatting; CSV text of each table; and plots drawn in pure Rust with a shipped font.
+//!
+//! What it knows nothing about: how the run was set up (experiment files) or driven (faults); it
+//! reads storages, the message registry and the traffic monitors.
+
+mod csv_out;
+pub mod plot;
+mod summary;
+mod tables;
+mod traffic;
+
+pub use csv_out::{convergence_csv, copies_csv, delays_csv, traffic_csv};
+pub use summary::{Summary, Tables, fixed, sent_of};
+pub use tables::{Table, copies_table, delay_table, mean, median, quantile, time_to_fraction, tutorial_mean_delay};
+pub use traffic::TrafficTable;
+
+/// A JSON value, as the summaries use.
+pub type JsonValue = serde_json::Value;
+
+/// Pretty JSON text of anything serialisable, with a final newline.
+pub fn to_json_pretty<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string_pretty(value).expect("plain data serialises") + "\n"
+}

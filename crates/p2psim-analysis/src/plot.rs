@@ -1,0 +1,241 @@
+//! Plots, in pure Rust (plotters) with a font shipped in the crate, so no system font is needed:
+//! heatmaps, histograms, traffic over time with a spread band, convergence curves, and frames of
+//! the live graph with one animated GIF.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::prelude::*;
+use plotters::style::colors::colormaps::{ColorMap, ViridisRGB};
+use plotters::style::{FontStyle, register_font};
+
+use crate::tables::Table;
+
+/// A plot could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+#[error("plot {path}: {message}")]
+pub struct PlotError {
+    /// The file.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+fn err(path: &Path, e: impl std::fmt::Display) -> PlotError {
+    PlotError { path: path.display().to_string(), message: e.to_string() }
+}
+
+static FONT: Once = Once::new();
+
+/// Registers the shipped DejaVu Sans as `sans-serif`, once per process.
+fn font() {
+    FONT.call_once(|| {
+        register_font("sans-serif", FontStyle::Normal, include_bytes!("../assets/DejaVuSans.ttf"))
+            .unwrap_or_else(|_| panic!("the shipped font is a valid TrueType file"));
+    });
+}
+
+const SIZE: (u32, u32) = (900, 600);
+
+/// A heatmap of a (message × peer) table: peers along x, messages along y, missing cells grey.
+pub fn heatmap(path: &Path, title: &str, table: &Table<f64>) -> Result<(), PlotError> {
+    font();
+    let rows = table.cells.len().max(1);
+    let cols = table.peers.len().max(1);
+    let values: Vec<f64> = table.values().collect();
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max).max(lo + 1e-9);
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(path, e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("{title} (min {lo:.1}, max {hi:.1})"), ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0..cols, 0..rows)
+        .map_err(|e| err(path, e))?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc("Peer (column)")
+        .y_desc("Message number")
+        .draw()
+        .map_err(|e| err(path, e))?;
+    let cells = table.cells.iter().enumerate().flat_map(|(r, row)| {
+        row.iter().enumerate().map(move |(c, v)| {
+            let color = match v {
+                Some(v) => ViridisRGB.get_color_normalized(*v as f32, lo as f32, hi as f32),
+                None => RGBColor(210, 210, 210),
+            };
+            Rectangle::new([(c, r), (c + 1, r + 1)], color.filled())
+        })
+    });
+    chart.draw_series(cells).map_err(|e| err(path, e))?;
+    root.present().map_err(|e| err(path, e))
+}
+
+/// A histogram of small non-negative integers (copies per peer and message).
+pub fn histogram(path: &Path, title: &str, x_desc: &str, values: &[u32]) -> Result<(), PlotError> {
+    font();
+    let max = values.iter().copied().max().unwrap_or(0) + 1;
+    let mut counts = vec![0u32; max as usize + 1];
+    for &v in values {
+        counts[v as usize] += 1;
+    }
+    let top = counts.iter().copied().max().unwrap_or(1).max(1);
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(path, e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d((0u32..max).into_segmented(), 0u32..top + top / 10 + 1)
+        .map_err(|e| err(path, e))?;
+    chart.configure_mesh().x_desc(x_desc).y_desc("Cells").draw().map_err(|e| err(path, e))?;
+    chart
+        .draw_series(
+            Histogram::vertical(&chart).style(BLUE.mix(0.7).filled()).margin(2).data(values.iter().map(|&v| (v, 1))),
+        )
+        .map_err(|e| err(path, e))?;
+    root.present().map_err(|e| err(path, e))
+}
+
+/// A series over seconds: the median over peers as a line, median ± standard deviation as a band
+/// (seaborn's `lineplot(estimator="median", ci="sd")`, as in the tutorial).
+pub fn time_series(path: &Path, title: &str, y_desc: &str, per_second: &[(f64, f64, f64)]) -> Result<(), PlotError> {
+    font();
+    let n = per_second.len().max(1) as f64;
+    let top = per_second.iter().map(|&(m, _, sd)| m + sd).fold(1.0f64, f64::max) * 1.1;
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(path, e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(0f64..n, 0f64..top)
+        .map_err(|e| err(path, e))?;
+    chart.configure_mesh().x_desc("Time (s)").y_desc(y_desc).draw().map_err(|e| err(path, e))?;
+    let mid = |i: usize| i as f64 + 0.5;
+    let mut band: Vec<(f64, f64)> = per_second.iter().enumerate().map(|(i, &(m, _, sd))| (mid(i), m + sd)).collect();
+    band.extend(per_second.iter().enumerate().rev().map(|(i, &(m, _, sd))| (mid(i), (m - sd).max(0.0))));
+    chart.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.2)))).map_err(|e| err(path, e))?;
+    chart
+        .draw_series(LineSeries::new(
+            per_second.iter().enumerate().map(|(i, &(m, _, _))| (mid(i), m)),
+            BLUE.stroke_width(2),
+        ))
+        .map_err(|e| err(path, e))?;
+    root.present().map_err(|e| err(path, e))
+}
+
+/// Convergence: for each message, the fraction of peers that have it against time since production.
+pub fn convergence(path: &Path, title: &str, delays: &Table<f64>) -> Result<(), PlotError> {
+    font();
+    let n = delays.peers.len().max(1) as f64;
+    let xmax = delays.values().fold(1.0f64, f64::max) * 1.05;
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(path, e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..xmax, 0f64..1.02)
+        .map_err(|e| err(path, e))?;
+    chart
+        .configure_mesh()
+        .x_desc("Time since production (ms)")
+        .y_desc("Fraction of peers")
+        .draw()
+        .map_err(|e| err(path, e))?;
+    for (i, row) in delays.cells.iter().enumerate() {
+        let mut got: Vec<f64> = row.iter().flatten().copied().collect();
+        got.sort_by(f64::total_cmp);
+        let points = got.iter().enumerate().map(|(k, &d)| (d, (k + 1) as f64 / n));
+        chart.draw_series(LineSeries::new(points, Palette99::pick(i).mix(0.8))).map_err(|e| err(path, e))?;
+    }
+    root.present().map_err(|e| err(path, e))
+}
+
+/// One frame of the live graph: peer positions, who is online, which links are up, who is a client.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    /// Caption of the frame.
+    pub caption: String,
+    /// For each peer: online.
+    pub online: Vec<bool>,
+    /// For each peer: drawn as a client (green triangle) rather than a peer (circle).
+    pub client: Vec<bool>,
+    /// Links between online peers.
+    pub links: Vec<(usize, usize)>,
+}
+
+/// Positions on two circles: peers outside, clients inside (a fixed, deterministic layout).
+pub fn circle_layout(client: &[bool]) -> Vec<(f64, f64)> {
+    let peers = client.iter().filter(|c| !**c).count().max(1) as f64;
+    let clients = client.iter().filter(|c| **c).count().max(1) as f64;
+    let (mut i, mut j) = (0.0, 0.0);
+    client
+        .iter()
+        .map(|&c| {
+            let (k, total, r) = if c { (&mut j, clients, 0.35) } else { (&mut i, peers, 0.9) };
+            let a = std::f64::consts::TAU * *k / total;
+            *k += 1.0;
+            (r * a.cos(), r * a.sin())
+        })
+        .collect()
+}
+
+fn draw_frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    f: &Frame,
+    pos: &[(f64, f64)],
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(&f.caption, ("sans-serif", 18))
+        .margin(10)
+        .build_cartesian_2d(-1.1f64..1.1, -1.1f64..1.1)
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(f.links.iter().map(|&(a, b)| {
+            let style = if f.client[a] || f.client[b] { BLACK.mix(0.25) } else { BLACK.mix(0.6) };
+            PathElement::new(vec![pos[a], pos[b]], style)
+        }))
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(pos.iter().enumerate().filter(|(i, _)| !f.client[*i]).map(|(i, &p)| {
+            let color = if f.online[i] { BLUE } else { RED };
+            Circle::new(p, 6, color.filled())
+        }))
+        .map_err(|e| e.to_string())?;
+    chart
+        .draw_series(
+            pos.iter()
+                .enumerate()
+                .filter(|(i, _)| f.client[*i])
+                .map(|(_, &p)| TriangleMarker::new(p, 7, GREEN.filled())),
+        )
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// Writes each frame as `dir/frame-NNNN.png` and all of them as one animated `gif`.
+pub fn graph_frames(dir: &Path, gif: &Path, frames: &[Frame], frame_ms: u32) -> Result<(), PlotError> {
+    font();
+    let Some(first) = frames.first() else { return Ok(()) };
+    let pos = circle_layout(&first.client);
+    std::fs::create_dir_all(dir).map_err(|e| err(dir, e))?;
+    for (i, f) in frames.iter().enumerate() {
+        let path = dir.join(format!("frame-{i:04}.png"));
+        let root = BitMapBackend::new(&path, (480, 480)).into_drawing_area();
+        draw_frame(&root, f, &pos).map_err(|e| err(&path, e))?;
+    }
+    let root = BitMapBackend::gif(gif, (480, 480), frame_ms).map_err(|e| err(gif, e))?.into_drawing_area();
+    for f in frames {
+        draw_frame(&root, f, &pos).map_err(|e| err(gif, e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! The run's summary: the figures `summary.json` holds, computed from the tables.
+
+use std::collections::BTreeMap;
+
+use p2psim_kernel::SimTime;
+use p2psim_net::DropReason;
+use p2psim_services::{Kind, World};
+use serde_json::{Value, json};
+
+use crate::tables::{Table, copies_table, delay_table, mean, quantile, tutorial_mean_delay};
+use crate::traffic::TrafficTable;
+
+/// Every figure of a run's summary. Floats are rounded to 6 decimals when written, and keys are
+/// written in sorted order, so that the same run gives the same bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// The experiment's name.
+    pub experiment: String,
+    /// The master seed.
+    pub seed: u64,
+    /// The end of the run, ms.
+    pub until_ms: u64,
+    /// Peers per type.
+    pub peers: BTreeMap<String, usize>,
+    /// Events handled.
+    pub events: u64,
+    /// Messages produced.
+    pub messages_produced: usize,
+    /// Fraction of (message, peer) cells reached.
+    pub delivery_ratio: f64,
+    /// Delay of reached cells, ms: mean, p50, p90, p99, max.
+    pub delay_ms: [f64; 5],
+    /// Copies per reached cell: mean, max.
+    pub copies: (f64, u32),
+    /// Received bytes per second per peer: mean, median over peers.
+    pub bytes_per_s_per_peer: (f64, f64),
+    /// Received messages per second per peer: mean, median over peers.
+    pub msgs_per_s_per_peer: (f64, f64),
+    /// Fraction of (message, peer) cells never reached.
+    pub residue: f64,
+    /// Messages sent by the gossip service, per peer and per message.
+    pub traffic_per_peer: f64,
+    /// Mean delay of reached cells, ms.
+    pub t_ave_ms: f64,
+    /// Mean over messages of the last first-receipt delay, ms.
+    pub t_last_ms: f64,
+    /// The tutorial's mean delay (per-peer means, then their mean), ms.
+    pub tutorial_mean_delay_ms: f64,
+    /// Messages dropped by the network, by reason.
+    pub dropped: BTreeMap<&'static str, u64>,
+    /// Delivered messages no service handled.
+    pub unhandled: u64,
+}
+
+/// The tables a summary is computed from, kept for CSV and plots.
+#[derive(Clone, Debug)]
+pub struct Tables {
+    /// First-receipt delays.
+    pub delays: Table<f64>,
+    /// Copies.
+    pub copies: Table<u32>,
+    /// Received traffic per second.
+    pub traffic: TrafficTable,
+}
+
+impl Tables {
+    /// Reads the tables of gossip service `slot` from a run that ended at `until`.
+    pub fn new(world: &World, slot: u16, until: SimTime) -> Tables {
+        let delays = delay_table(world, slot);
+        let copies = copies_table(world, slot);
+        let traffic = TrafficTable::new(world.net().monitors(), &delays.peers, until);
+        Tables { delays, copies, traffic }
+    }
+}
+
+impl Summary {
+    /// Computes the summary of gossip service `slot` of a run.
+    pub fn new(name: &str, seed: u64, until: SimTime, events: u64, world: &World, slot: u16, t: &Tables) -> Summary {
+        let mut delays: Vec<f64> = t.delays.values().collect();
+        delays.sort_by(f64::total_cmp);
+        let copies: Vec<f64> = t.copies.values().map(f64::from).collect();
+        let bytes = t.traffic.bytes_f64();
+        let msgs = t.traffic.msgs_f64();
+        let lasts: Vec<f64> =
+            t.delays.cells.iter().filter_map(|row| row.iter().flatten().copied().max_by(f64::total_cmp)).collect();
+        let n = t.delays.peers.len().max(1) as f64;
+        let m = t.delays.messages.len().max(1) as f64;
+        let sent: u64 = world.service_sent(slot).iter().sum();
+        let mut peers = BTreeMap::new();
+        for name in world.peers().type_names() {
+            let id = world.peers().type_id(name).expect("listed");
+            peers.insert(name.clone(), world.peers().members(id).len());
+        }
+        let counters = world.net().counters();
+        let dropped = DropReason::ALL.iter().map(|&r| (r.name(), counters.dropped(r))).collect();
+        let ratio = t.delays.fill_ratio();
+        Summary {
+            experiment: name.to_owned(),
+            seed,
+            until_ms: until.as_nanos() / 1_000_000,
+            peers,
+            events,
+            messages_produced: world.messages().len(),
+            delivery_ratio: ratio,
+            delay_ms: [
+                mean(&delays),
+                quantile(&delays, 0.5),
+                quantile(&delays, 0.9),
+                quantile(&delays, 0.99),
+                delays.last().copied().unwrap_or(f64::NAN),
+            ],
+            copies: (mean(&copies), t.copies.values().max().unwrap_or(0)),
+            bytes_per_s_per_peer: (TrafficTable::mean_of_means(&bytes), TrafficTable::median_of_peer_means(&bytes)),
+            msgs_per_s_per_peer: (TrafficTable::mean_of_means(&msgs), TrafficTable::median_of_peer_means(&msgs)),
+            residue: if t.delays.cell_count() == 0 { f64::NAN } else { 1.0 - ratio },
+            traffic_per_peer: sent as f64 / (n * m),
+            t_ave_ms: mean(&delays),
+            t_last_ms: mean(&lasts),
+            tutorial_mean_delay_ms: tutorial_mean_delay(&t.delays),
+            dropped,
+            unhandled: world.unhandled(),
+        }
+    }
+
+    /// The summary as JSON text: sorted keys, floats rounded to 6 decimals, NaN as `null`.
+    pub fn to_json(&self) -> String {
+        let v = json!({
+            "experiment": self.experiment,
+            "seed": self.seed,
+            "rng": p2psim_kernel::RNG_NAME,
+            "until_ms": self.until_ms,
+            "peers": self.peers,
+            "events": self.events,
+            "messages_produced": self.messages_produced,
+            "delivery_ratio": fixed(self.delivery_ratio),
+            "delay_ms": {
+                "mean": fixed(self.delay_ms[0]),
+                "p50": fixed(self.delay_ms[1]),
+                "p90": fixed(self.delay_ms[2]),
+                "p99": fixed(self.delay_ms[3]),
+                "max": fixed(self.delay_ms[4]),
+            },
+            "copies": { "mean": fixed(self.copies.0), "max": self.copies.1 },
+            "bytes_per_s_per_peer": { "mean": fixed(self.bytes_per_s_per_peer.0), "median": fixed(self.bytes_per_s_per_peer.1) },
+            "msgs_per_s_per_peer": { "mean": fixed(self.msgs_per_s_per_peer.0), "median": fixed(self.msgs_per_s_per_peer.1) },
+            "residue": fixed(self.residue),
+            "traffic_per_peer": fixed(self.traffic_per_peer),
+            "t_ave_ms": fixed(self.t_ave_ms),
+            "t_last_ms": fixed(self.t_last_ms),
+            "tutorial_mean_delay_ms": fixed(self.tutorial_mean_delay_ms),
+            "dropped": self.dropped,
+            "unhandled": self.unhandled,
+        });
+        serde_json::to_string_pretty(&v).expect("plain data serialises") + "\n"
+    }
+}
+
+/// A float rounded to 6 decimals, or `null`.
+pub fn fixed(x: f64) -> Value {
+    if x.is_finite() { json!((x * 1e6).round() / 1e6) } else { Value::Null }
+}
+
+/// Messages of `kind` sent by `slot`, for reports.
+pub fn sent_of(world: &World, slot: u16, kind: Kind) -> u64 {
+    world.service_sent(slot)[kind.index()]
+}
