@@ -92,13 +92,23 @@ fn run_one(exp: &Experiment, dir: &Path, log: Option<&str>) -> Result<(Summary, 
         None => step(&mut sim)?,
     }
     bar.finish_and_clear();
-    let summary = p2psim::write_results(&sim, dir)
-        .map_err(input)?
-        .ok_or_else(|| InputError(format!("{}: no gossip service to analyse", exp.name)))?;
+    let summary = p2psim::write_results(&sim, dir).map_err(input)?;
     Ok((summary, sim.events(), wall.elapsed().as_secs_f64()))
 }
 
 fn describe(s: &Summary, events: u64, wall: f64) {
+    if s.messages_produced == 0 {
+        println!(
+            "{:>12}: {} peers, {} events in {wall:.2} s wall; {} links at the end (mean degree {:.2}), {:.0} bytes/s received per peer",
+            s.experiment,
+            s.peers.values().sum::<usize>(),
+            events,
+            s.links,
+            s.mean_degree,
+            s.bytes_per_s_per_peer.0
+        );
+        return;
+    }
     println!(
         "{:>12}: {} peers, {} messages, {} events in {wall:.2} s wall; delivered {:.1}% of (message, peer) pairs, mean delay {:.1} ms (p99 {:.1}), {:.2} copies per delivery, {:.0} bytes/s received per peer",
         s.experiment,

@@ -50,6 +50,10 @@ pub struct Summary {
     pub dropped: BTreeMap<&'static str, u64>,
     /// Delivered messages no service handled.
     pub unhandled: u64,
+    /// Links at the end of the run.
+    pub links: usize,
+    /// Mean number of links per peer at the end of the run.
+    pub mean_degree: f64,
 }
 
 /// The tables a summary is computed from, kept for CSV and plots.
@@ -64,18 +68,35 @@ pub struct Tables {
 }
 
 impl Tables {
-    /// Reads the tables of gossip service `slot` from a run that ended at `until`.
-    pub fn new(world: &World, slot: u16, until: SimTime) -> Tables {
-        let delays = delay_table(world, slot);
-        let copies = copies_table(world, slot);
+    /// Reads the tables of gossip service `slot` from a run that ended at `until`; without a gossip
+    /// service, the message tables are empty and traffic covers every peer.
+    pub fn new(world: &World, slot: Option<u16>, until: SimTime) -> Tables {
+        let (delays, copies) = match slot {
+            Some(slot) => (delay_table(world, slot), copies_table(world, slot)),
+            None => {
+                let peers: Vec<_> = world.net().peers().collect();
+                (
+                    Table { messages: Vec::new(), peers: peers.clone(), cells: Vec::new() },
+                    Table { messages: Vec::new(), peers, cells: Vec::new() },
+                )
+            }
+        };
         let traffic = TrafficTable::new(world.net().monitors(), &delays.peers, until);
         Tables { delays, copies, traffic }
     }
 }
 
 impl Summary {
-    /// Computes the summary of gossip service `slot` of a run.
-    pub fn new(name: &str, seed: u64, until: SimTime, events: u64, world: &World, slot: u16, t: &Tables) -> Summary {
+    /// Computes the summary of a run, for gossip service `slot` if there is one.
+    pub fn new(
+        name: &str,
+        seed: u64,
+        until: SimTime,
+        events: u64,
+        world: &World,
+        slot: Option<u16>,
+        t: &Tables,
+    ) -> Summary {
         let mut delays: Vec<f64> = t.delays.values().collect();
         delays.sort_by(f64::total_cmp);
         let copies: Vec<f64> = t.copies.values().map(f64::from).collect();
@@ -85,7 +106,9 @@ impl Summary {
             t.delays.cells.iter().filter_map(|row| row.iter().flatten().copied().max_by(f64::total_cmp)).collect();
         let n = t.delays.peers.len().max(1) as f64;
         let m = t.delays.messages.len().max(1) as f64;
-        let sent: u64 = world.service_sent(slot).iter().sum();
+        let sent: u64 = slot.map_or(0, |s| world.service_sent(s).iter().sum());
+        let links = world.net().link_count();
+        let peer_count = world.net().peer_count().max(1);
         let mut peers = BTreeMap::new();
         for name in world.peers().type_names() {
             let id = world.peers().type_id(name).expect("listed");
@@ -119,6 +142,8 @@ impl Summary {
             tutorial_mean_delay_ms: tutorial_mean_delay(&t.delays),
             dropped,
             unhandled: world.unhandled(),
+            links,
+            mean_degree: 2.0 * links as f64 / peer_count as f64,
         }
     }
 
@@ -150,6 +175,8 @@ impl Summary {
             "tutorial_mean_delay_ms": fixed(self.tutorial_mean_delay_ms),
             "dropped": self.dropped,
             "unhandled": self.unhandled,
+            "links": self.links,
+            "mean_degree": fixed(self.mean_degree),
         });
         serde_json::to_string_pretty(&v).expect("plain data serialises") + "\n"
     }

@@ -64,11 +64,18 @@ impl fmt::Display for Located<'_> {
 }
 
 impl Error {
-    /// Names the file, and finds the line and column of the offending text in it.
-    pub(crate) fn locate(self, file: &str, text: &str) -> Error {
+    /// Names the file, and finds the line and column of the offending text in it: the text the
+    /// check pointed at, or else the last name quoted in the message (`msg_rate`, `Tokio`) that the
+    /// file contains.
+    pub fn locate(self, file: &str, text: &str) -> Error {
         match self {
             Error::Invalid { field, message, near, .. } => {
-                let position = near.as_deref().and_then(|n| crate::experiment::position_of(text, n));
+                let position = near.as_deref().and_then(|n| crate::experiment::position_of(text, n)).or_else(|| {
+                    message.split('`').skip(1).step_by(2).collect::<Vec<_>>().into_iter().rev().find_map(|name| {
+                        crate::experiment::position_of(text, &format!("\"{name}\""))
+                            .or_else(|| crate::experiment::position_of(text, name))
+                    })
+                });
                 Error::Invalid { file: file.to_owned(), field, message, near, position }
             }
             other => other,

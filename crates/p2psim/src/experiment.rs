@@ -277,8 +277,33 @@ impl Experiment {
         if self.peers.is_empty() {
             return Err(invalid("peers".into(), "at least one group of peers is needed".into(), None));
         }
+        let mut total = 0u64;
         for (i, g) in self.peers.iter().enumerate() {
             known(&g.peer_type, format!("peers[{i}].peer_type"))?;
+            total += u64::from(g.count);
+        }
+        if total >= u64::from(u32::MAX) {
+            return Err(invalid("peers".into(), format!("{total} peers is more than p2psim can number"), None));
+        }
+        let places: Vec<&str> = match &self.locations {
+            LocationsSpec::Aws => vec!["Ohio", "Ireland", "Tokyo"],
+            LocationsSpec::Custom { names, .. } => names.iter().map(String::as_str).collect(),
+        };
+        for (i, t) in self.peer_types.iter().enumerate() {
+            let named: Vec<&String> = match &t.physical.location {
+                p2psim_services::LocationChoice::Fixed(n) => vec![n],
+                p2psim_services::LocationChoice::Sample { values, .. }
+                | p2psim_services::LocationChoice::Cycle(values) => values.iter().collect(),
+            };
+            for n in named {
+                if !places.contains(&n.as_str()) {
+                    return Err(invalid(
+                        format!("peer_types[{i}].physical.location"),
+                        format!("unknown location `{n}` (locations: {})", places.join(", ")),
+                        Some(format!("\"{n}\"")),
+                    ));
+                }
+            }
         }
         for (i, name) in self.topology.among.iter().enumerate() {
             known(name, format!("topology.among[{i}]"))?;

@@ -12,7 +12,7 @@
 //! let mut sim = Simulation::new(&exp).unwrap();
 //! sim.run_until(SimTime::from_millis(2000)).unwrap();
 //! sim.run().unwrap(); // continues to the experiment's until_ms
-//! let (summary, _tables) = p2psim::report(&sim).unwrap();
+//! let (summary, _tables) = p2psim::report(&sim);
 //! assert_eq!(summary.messages_produced, 25); // one every 200 ms from 1000 to 5800
 //! ```
 //!

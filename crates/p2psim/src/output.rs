@@ -39,13 +39,13 @@ pub fn write_folder_atomically<T>(out: &Path, fill: impl FnOnce(&Path) -> Result
     }
 }
 
-/// The summary and tables of a run's gossip service, if it has one.
-pub fn report(sim: &Simulation) -> Option<(Summary, Tables)> {
-    let slot = sim.gossip_service()?;
+/// The summary and tables of a run (of its gossip service, if it has one).
+pub fn report(sim: &Simulation) -> (Summary, Tables) {
+    let slot = sim.gossip_service();
     let tables = Tables::new(sim.world(), slot, sim.now());
     let exp = sim.experiment();
     let summary = Summary::new(&exp.name, exp.seed, sim.now(), sim.events(), sim.world(), slot, &tables);
-    Some((summary, tables))
+    (summary, tables)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Error> {
@@ -58,18 +58,19 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Error> {
 /// resolved experiment, rerunnable as is), `summary.json`, `delays.csv`, `copies.csv`,
 /// `traffic.csv`, `convergence.csv`, and, when the experiment asks for plots, PNG heatmaps,
 /// histogram, traffic and convergence plots, and graph frames with an animated GIF.
-pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Option<Summary>, Error> {
+pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
     let mut exp = sim.experiment().clone();
     exp.until_ms = sim.now().as_nanos() / 1_000_000;
     write(dir, "experiment.ron", &exp.to_ron())?;
-    let Some((summary, tables)) = report(sim) else { return Ok(None) };
+    let (summary, tables) = report(sim);
+    write(dir, "topology.dot", &live_dot(sim))?;
     let messages = sim.world().messages();
     write(dir, "summary.json", &summary.to_json())?;
     write(dir, "delays.csv", &delays_csv(&tables, messages))?;
     write(dir, "copies.csv", &copies_csv(&tables, messages))?;
     write(dir, "traffic.csv", &traffic_csv(&tables))?;
     write(dir, "convergence.csv", &convergence_csv(&tables, messages))?;
-    if exp.analysis.plots {
+    if exp.analysis.plots && !tables.delays.messages.is_empty() {
         let plot_err = |e: plot::PlotError| Error::Io { file: e.path, message: e.message };
         plot::heatmap(&dir.join("delays.png"), "Delivery delay (ms)", &tables.delays).map_err(plot_err)?;
         let copies = p2psim_analysis::Table {
@@ -118,7 +119,22 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Option<Summary>, Er
             plot::graph_frames(&dir.join("frames"), &dir.join("graph.gif"), &frames, 10).map_err(plot_err)?;
         }
     }
-    Ok(Some(summary))
+    Ok(summary)
+}
+
+/// The live graph at the end of the run, in Graphviz DOT (online peers and their links).
+fn live_dot(sim: &Simulation) -> String {
+    let net = sim.world().net();
+    let peers = sim.world().peers();
+    let mut out = String::from("graph live {\n");
+    for p in net.peers() {
+        let color = if net.is_online(p) { "blue" } else { "red" };
+        out += &format!("    {} [type=\"{}\", color={color}];\n", p.0, peers.type_name(peers.type_of(p)));
+    }
+    for (a, b) in net.live_links() {
+        out += &format!("    {} -- {};\n", a.0, b.0);
+    }
+    out + "}\n"
 }
 
 /// The tutorial's comparison of two runs (pull against push): ratios of mean delay, bandwidth and

@@ -1,0 +1,89 @@
+//! Every kind of bad input gets one clear error naming the file, the line and column where there is
+//! one, and the field. Never a panic.
+
+use p2psim::{Error, Experiment, Simulation};
+
+use crate::example;
+
+/// Loads `text` as if from `bad.ron`, builds it, and returns the located error.
+fn error_of(text: &str) -> Error {
+    let built = Experiment::from_ron(text, "bad.ron").and_then(|exp| Simulation::new(&exp).map(|_| ()));
+    built.expect_err("the input is bad").locate("bad.ron", text)
+}
+
+fn gossip_with(from: &str, to: &str) -> String {
+    let (text, _) = example("gossip");
+    assert!(text.contains(from), "the example contains {from:?}");
+    text.replacen(from, to, 1)
+}
+
+/// Line (from 1) of the first occurrence of `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text[..text.find(needle).unwrap()].matches('\n').count() + 1
+}
+
+#[test]
+fn malformed_ron_points_at_the_place() {
+    let (text, _) = example("gossip");
+    let cut = text.trim_end().trim_end_matches(')').to_owned();
+    let e = error_of(&cut);
+    assert!(
+        matches!(&e, Error::Parse { file, line, .. } if file == "bad.ron" && *line >= line_of(&text, "analysis")),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_fields_are_rejected_with_their_name_and_line() {
+    let text = gossip_with("until_ms: 5200,", "until_ms: 5200,\n    seeed: 7,");
+    let e = error_of(&text);
+    let Error::Parse { line, message, .. } = &e else { panic!("{e}") };
+    assert_eq!(*line, line_of(&text, "seeed"));
+    assert!(message.contains("seeed"), "{e}");
+    let text = gossip_with("PushGossip(fanout: 3,", "PushGossip(fanout: 3, fan_out: 2,");
+    assert!(error_of(&text).to_string().contains("fan_out"));
+}
+
+#[test]
+fn unknown_peer_type_service_and_location_are_named() {
+    let text = gossip_with("(peer_type: \"client\", count: 1)", "(peer_type: \"clinet\", count: 1)");
+    let e = error_of(&text);
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "bad.ron:{}:{}: peers[1].peer_type: unknown peer type `clinet` (defined: peer, client)",
+            line_of(&text, "\"clinet\""),
+            text.lines().nth(line_of(&text, "\"clinet\"") - 1).unwrap().find("\"clinet\"").unwrap() + 1
+        )
+    );
+    let e = error_of(&gossip_with("PushGossip(", "PushGosip("));
+    assert!(matches!(&e, Error::Parse { message, .. } if message.contains("PushGosip")), "{e}");
+    let text = gossip_with("\"Tokyo\"", "\"Tokio\"");
+    let e = error_of(&text);
+    assert!(e.to_string().starts_with(&format!("bad.ron:{}:", line_of(&text, "Tokio"))), "{e}");
+    assert!(e.to_string().contains("peer_types[0].physical.location: unknown location `Tokio`"), "{e}");
+}
+
+#[test]
+fn out_of_range_numbers_are_named() {
+    let e = error_of(&gossip_with("ErdosRenyi(p: 0.4)", "ErdosRenyi(p: 1.4)"));
+    assert!(e.to_string().contains("topology.graph.p: a probability must be in [0, 1], got 1.4"), "{e}");
+    let text = gossip_with("(\"producer\", Producer())", "(\"producer\", Producer(msg_rate: -5))");
+    let e = error_of(&text);
+    assert!(e.to_string().starts_with(&format!("bad.ron:{}:", line_of(&text, "msg_rate"))), "{e}");
+    assert!(e.to_string().contains("`msg_rate` must be a positive rate, got -5"), "{e}");
+    let text = gossip_with(
+        "analysis: (plots: false),",
+        "analysis: (plots: false),\n    faults: [Loss(probability: 1.5, from: 0)],",
+    );
+    assert!(error_of(&text).to_string().contains("`probability` must be in [0, 1], got 1.5"));
+    let e =
+        error_of(&gossip_with("scale: 1310720)),\n                download", "scale: -1)),\n                download"));
+    assert!(e.to_string().contains("scale"), "{e}");
+}
+
+#[test]
+fn files_that_cannot_be_read_say_so() {
+    let e = Experiment::load(std::path::Path::new("/nonexistent/x.ron")).unwrap_err();
+    assert!(matches!(&e, Error::Io { file, .. } if file == "/nonexistent/x.ron"), "{e}");
+}

@@ -1,1 +1,0 @@
-//! Runnable examples of p2psim: see the `examples/` folder of this package.
