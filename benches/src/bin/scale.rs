@@ -1,7 +1,7 @@
 //! One scale run in its own process, so that its peak memory is its own.
 //!
-//! `scale <p2psim|yardstick> <peers> [messages] [spacing_ms]` prints one line:
-//! `impl peers messages events copies wall_s events_per_s peak_rss_bytes bytes_per_peer`.
+//! `scale <p2psim|yardstick> <peers> [messages] [spacing_ms]` or `scale experiment <file.ron>`
+//! prints one line: `impl peers messages events copies wall_s events_per_s peak_rss_bytes bytes_per_peer`.
 
 use std::time::Instant;
 
@@ -13,6 +13,9 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: scale <p2psim|yardstick> <peers> [messages] [spacing_ms]";
     let which = args.get(1).expect(usage).clone();
+    if which == "experiment" {
+        return experiment(args.get(2).expect(usage));
+    }
     let peers: u32 = args.get(2).expect(usage).parse().expect("peers is a number");
     let messages: u32 = args.get(3).map_or(1, |s| s.parse().expect("messages is a number"));
     let spacing_ms: u64 = args.get(4).map_or(10, |s| s.parse().expect("spacing is a number"));
@@ -41,6 +44,30 @@ fn main() {
         println!(
             "{which} {peers} {messages} {events} {copies} {wall:.3} {:.0} {peak} {per_peer}",
             events as f64 / wall.max(1e-9)
+        );
+    }
+}
+
+/// Runs an experiment file to its end (build excluded from the wall time, as for the floods).
+fn experiment(path: &str) {
+    let base = rss_bytes().unwrap_or(0);
+    let exp = p2psim::Experiment::load(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = p2psim::Simulation::new(&exp).unwrap_or_else(|e| panic!("{e}"));
+    let start = Instant::now();
+    sim.run().unwrap_or_else(|e| panic!("{e}"));
+    let wall = start.elapsed().as_secs_f64();
+    let peers = sim.world().net().peer_count() as u64;
+    let peak = peak_rss_bytes().unwrap_or(0);
+    let events = sim.events();
+    #[allow(clippy::print_stdout, reason = "this binary's output is its report")]
+    {
+        println!(
+            "{} {peers} {} {events} {} {wall:.3} {:.0} {peak} {}",
+            exp.name,
+            sim.world().messages().len(),
+            sim.world().net().counters().delivered,
+            events as f64 / wall.max(1e-9),
+            peak.saturating_sub(base) / peers.max(1)
         );
     }
 }

@@ -36,6 +36,9 @@ struct Cell {
 
 const EMPTY: Cell = Cell { first: NEVER, copies: 0, tampered: false };
 
+/// Services with at most this many peers keep every message column dense.
+const DENSE_FROM_START: usize = 4096;
+
 #[derive(Clone, Debug)]
 enum Column {
     Sparse(FxHashMap<u32, Cell>),
@@ -85,7 +88,12 @@ impl Storage {
     /// Stores a copy of `m` at peer `local`; returns true if it was the first.
     pub fn add(&mut self, local: u32, m: MsgIdx, now: SimTime, tampered: bool) -> bool {
         while self.columns.len() <= m.index() {
-            self.columns.push(Column::Sparse(FxHashMap::default()));
+            // Small services start dense: a column of 4096 cells is 64 KB, cheaper than hashing.
+            self.columns.push(if self.members <= DENSE_FROM_START {
+                Column::Dense(vec![EMPTY; self.members])
+            } else {
+                Column::Sparse(FxHashMap::default())
+            });
         }
         let members = self.members;
         let cell = match &mut self.columns[m.index()] {
@@ -204,21 +212,25 @@ mod tests {
 
     #[test]
     fn first_seen_is_kept_copies_are_counted_and_columns_densify() {
-        let mut s = Storage::new(16, true, false);
+        let mut s = Storage::new(5000, true, false);
         let t = SimTime::from_millis;
         assert!(s.add(3, MsgIdx(2), t(5), false));
         assert!(!s.add(3, MsgIdx(2), t(9), true));
         assert_eq!(s.get(3, MsgIdx(2)), Some(Record { first_seen: t(5), copies: 2, tampered: false }));
         assert_eq!(s.get(4, MsgIdx(2)), None);
         assert!(!s.has(3, MsgIdx(0)));
-        for p in 0..16 {
+        assert!(matches!(s.columns[2], Column::Sparse(_)), "a big service starts sparse");
+        for p in 0..1000 {
             s.add(p, MsgIdx(2), t(10 + u64::from(p)), false);
         }
-        assert!(matches!(s.columns[2], Column::Dense(_)));
+        assert!(matches!(s.columns[2], Column::Dense(_)), "and turns dense at an eighth");
         assert_eq!(s.get(3, MsgIdx(2)).unwrap().copies, 3);
-        assert_eq!(s.get(15, MsgIdx(2)).unwrap().first_seen, t(25));
+        assert_eq!(s.get(999, MsgIdx(2)).unwrap().first_seen, t(1009));
         assert_eq!(s.known(3), &[MsgIdx(2)]);
-        assert_eq!(s.records(), 16);
+        assert_eq!(s.records(), 1000);
+        let mut small = Storage::new(16, false, false);
+        small.add(1, MsgIdx(0), t(1), false);
+        assert!(matches!(small.columns[0], Column::Dense(_)), "a small service is dense from the start");
     }
 
     #[test]

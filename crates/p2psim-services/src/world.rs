@@ -784,7 +784,7 @@ fn build_service(
         ServiceSpec::PushGossip(c) | ServiceSpec::MaliciousGossip(c) => {
             let ex = exclusions(peers, type_name, name, &c.exclude_peers, &c.exclude_types)?;
             let malicious = matches!(spec, ServiceSpec::MaliciousGossip(_));
-            (Storage::new(n, true, false), Imp::Push(PushGossip::new(c, ex, malicious)))
+            (Storage::new(n, false, false), Imp::Push(PushGossip::new(c, ex, malicious)))
         }
         ServiceSpec::PullGossip(c) | ServiceSpec::RangedPullGossip(c) => {
             check_pull(type_name, name, c)?;
