@@ -26,12 +26,13 @@ struct Row {
 }
 
 fn scale_run(bin: &std::path::Path, which: &str, peers: u64, messages: u64) -> Result<Row> {
-    let out = Command::new(bin)
-        .args([which, &peers.to_string(), &messages.to_string()])
-        .output()
-        .with_context(|| format!("running {}", bin.display()))?;
+    scale_run_args(bin, &[which, &peers.to_string(), &messages.to_string()])
+}
+
+fn scale_run_args(bin: &std::path::Path, args: &[&str]) -> Result<Row> {
+    let out = Command::new(bin).args(args).output().with_context(|| format!("running {}", bin.display()))?;
     if !out.status.success() {
-        bail!("scale {which} {peers} failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!("scale {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
     let line = String::from_utf8(out.stdout)?;
     let f: Vec<&str> = line.split_whitespace().collect();

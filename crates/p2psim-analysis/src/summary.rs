@@ -32,6 +32,9 @@ pub struct Summary {
     pub delay_ms: [f64; 5],
     /// Copies per reached cell: mean, max.
     pub copies: (f64, u32),
+    /// Relative message redundancy: copies received beyond the first, per reached cell
+    /// (`mean copies − 1`; 0 means no redundant copy at all).
+    pub rmr: f64,
     /// Received bytes per second per peer: mean, median over peers.
     pub bytes_per_s_per_peer: (f64, f64),
     /// Received messages per second per peer: mean, median over peers.
@@ -133,6 +136,7 @@ impl Summary {
                 delays.last().copied().unwrap_or(f64::NAN),
             ],
             copies: (mean(&copies), t.copies.values().max().unwrap_or(0)),
+            rmr: mean(&copies) - 1.0,
             bytes_per_s_per_peer: (TrafficTable::mean_of_means(&bytes), TrafficTable::median_of_peer_means(&bytes)),
             msgs_per_s_per_peer: (TrafficTable::mean_of_means(&msgs), TrafficTable::median_of_peer_means(&msgs)),
             residue: if t.delays.cell_count() == 0 { f64::NAN } else { 1.0 - ratio },
@@ -166,6 +170,7 @@ impl Summary {
                 "max": fixed(self.delay_ms[4]),
             },
             "copies": { "mean": fixed(self.copies.0), "max": self.copies.1 },
+            "relative_message_redundancy": fixed(self.rmr),
             "bytes_per_s_per_peer": { "mean": fixed(self.bytes_per_s_per_peer.0), "median": fixed(self.bytes_per_s_per_peer.1) },
             "msgs_per_s_per_peer": { "mean": fixed(self.msgs_per_s_per_peer.0), "median": fixed(self.msgs_per_s_per_peer.1) },
             "residue": fixed(self.residue),
