@@ -52,6 +52,9 @@ pub struct Range {
     pub last: u32,
     /// Counters known to exist but not stored, in order.
     pub holes: BTreeSet<u32>,
+    /// Highest counter ever marked as a hole. Everything above `last` up to here is a hole already
+    /// (storing anything above `last` raises it), so marking again can start above this.
+    marked: u32,
 }
 
 /// One service's storage over its peers (addressed by local index).
@@ -165,9 +168,10 @@ impl Storage {
     pub fn pre_add(&mut self, local: u32, producer: u32, c: u32) {
         if let Some(r) = &mut self.ranges {
             let range = r[local as usize].entry(producer).or_default();
-            for x in range.last + 1..=c {
+            for x in range.last.max(range.marked) + 1..=c {
                 range.holes.insert(x);
             }
+            range.marked = range.marked.max(c);
         }
     }
 
@@ -237,11 +241,15 @@ mod tests {
     fn ranged_counters_follow_p2psimpy() {
         let mut s = Storage::new(1, false, true);
         s.ranged_add(0, 26, 3);
-        assert_eq!(s.range(0, 26).unwrap(), &Range { last: 3, holes: [1, 2].into() });
+        let r = s.range(0, 26).unwrap();
+        assert_eq!((r.last, &r.holes), (3, &[1, 2].into()));
         s.pre_add(0, 26, 5);
         assert_eq!(s.range(0, 26).unwrap().last, 3, "pre_add does not raise last");
         assert_eq!(s.range(0, 26).unwrap().holes, [1, 2, 4, 5].into());
         s.ranged_add(0, 26, 4);
-        assert_eq!(s.range(0, 26).unwrap(), &Range { last: 4, holes: [1, 2, 5].into() });
+        let r = s.range(0, 26).unwrap();
+        assert_eq!((r.last, &r.holes), (4, &[1, 2, 5].into()));
+        s.pre_add(0, 26, 6);
+        assert_eq!(s.range(0, 26).unwrap().holes, [1, 2, 5, 6].into(), "filled holes stay filled");
     }
 }
