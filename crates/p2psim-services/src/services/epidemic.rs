@@ -9,7 +9,7 @@ use rand::RngExt;
 use rustc_hash::FxHashSet;
 
 use super::pull::{respond, store_response};
-use super::{Exclusions, Shared, next_round, send, start_rounds};
+use super::{Exclusions, Shared, peer_round, send, start_rounds, table_round};
 use crate::config::{AntiEntropyConfig, Direction, InfectAndDieConfig, LossOfInterest, Rounds, RumorMongeringConfig};
 use crate::cx::Cx;
 use crate::message::{Body, Kind, Message, MsgId, MsgIdx, StoredCopy, TAMPERED_SIZE};
@@ -40,18 +40,12 @@ impl AntiEntropy {
     }
 
     pub(crate) fn on_timer(&mut self, cx: &mut Cx<'_>, sh: &mut Shared, peer: PeerId) {
-        let local = cx.peers.local(peer);
-        self.contact(cx, sh, peer, local);
-        let gap = next_round(sh.rng(local), &self.rounds, self.round_time);
-        cx.timer(peer, gap, super::ROUND);
+        let rounds = self.rounds.clone();
+        peer_round(cx, sh, &rounds, self.round_time, peer, |cx, sh, p, l| self.contact(cx, sh, p, l));
     }
 
     pub(crate) fn on_round(&mut self, cx: &mut Cx<'_>, sh: &mut Shared) {
-        for local in 0..sh.members.len() as u32 {
-            let peer = sh.members[local as usize];
-            self.contact(cx, sh, peer, local);
-        }
-        cx.round(self.round_time, super::ROUND);
+        table_round(cx, sh, self.round_time, |cx, sh, p, l| self.contact(cx, sh, p, l));
     }
 
     fn contact(&mut self, cx: &mut Cx<'_>, sh: &mut Shared, peer: PeerId, local: u32) {
@@ -158,18 +152,12 @@ impl RumorMongering {
     }
 
     pub(crate) fn on_timer(&mut self, cx: &mut Cx<'_>, sh: &mut Shared, peer: PeerId) {
-        let local = cx.peers.local(peer);
-        self.push_round(cx, sh, peer, local);
-        let gap = next_round(sh.rng(local), &self.rounds, self.round_time);
-        cx.timer(peer, gap, super::ROUND);
+        let rounds = self.rounds.clone();
+        peer_round(cx, sh, &rounds, self.round_time, peer, |cx, sh, p, l| self.push_round(cx, sh, p, l));
     }
 
     pub(crate) fn on_round(&mut self, cx: &mut Cx<'_>, sh: &mut Shared) {
-        for local in 0..sh.members.len() as u32 {
-            let peer = sh.members[local as usize];
-            self.push_round(cx, sh, peer, local);
-        }
-        cx.round(self.round_time, super::ROUND);
+        table_round(cx, sh, self.round_time, |cx, sh, p, l| self.push_round(cx, sh, p, l));
     }
 
     /// True if the counter or the coin says to lose interest now.

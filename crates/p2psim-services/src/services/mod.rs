@@ -174,6 +174,35 @@ pub(crate) fn start_rounds(
     }
 }
 
+/// A per-peer round: `act` for `peer`, then the timer for its next round.
+pub(crate) fn peer_round(
+    cx: &mut Cx<'_>,
+    sh: &mut Shared,
+    rounds: &Rounds,
+    round_time: SimDuration,
+    peer: PeerId,
+    act: impl FnOnce(&mut Cx<'_>, &mut Shared, PeerId, u32),
+) {
+    let local = cx.peers.local(peer);
+    act(cx, sh, peer, local);
+    let gap = next_round(sh.rng(local), rounds, round_time);
+    cx.timer(peer, gap, ROUND);
+}
+
+/// A synchronous round: `act` for every peer of the service in id order, then the next round.
+pub(crate) fn table_round(
+    cx: &mut Cx<'_>,
+    sh: &mut Shared,
+    round_time: SimDuration,
+    mut act: impl FnMut(&mut Cx<'_>, &mut Shared, PeerId, u32),
+) {
+    for local in 0..sh.members.len() as u32 {
+        let peer = sh.members[local as usize];
+        act(cx, sh, peer, local);
+    }
+    cx.round(round_time, ROUND);
+}
+
 /// The gap to a peer's next round after one just ran.
 pub(crate) fn next_round(rng: &mut SimRng, rounds: &Rounds, round_time: SimDuration) -> SimDuration {
     match rounds {

@@ -15,7 +15,7 @@ use p2psim_kernel::{Resolved, SimDuration};
 use p2psim_net::PeerId;
 use rustc_hash::FxHashSet;
 
-use super::{Exclusions, Shared, next_round, send, start_rounds};
+use super::{Exclusions, Shared, peer_round, send, start_rounds, table_round};
 use crate::config::{PullGossipConfig, Rounds};
 use crate::cx::Cx;
 use crate::message::{Body, Kind, Message, MsgId, StoredCopy, TAMPERED_SIZE};
@@ -53,18 +53,12 @@ impl PullGossip {
     }
 
     pub(crate) fn on_timer(&mut self, cx: &mut Cx<'_>, sh: &mut Shared, peer: PeerId) {
-        let local = cx.peers.local(peer);
-        self.sync(cx, sh, peer, local);
-        let gap = next_round(sh.rng(local), &self.rounds, self.round_time);
-        cx.timer(peer, gap, super::ROUND);
+        let rounds = self.rounds.clone();
+        peer_round(cx, sh, &rounds, self.round_time, peer, |cx, sh, p, l| self.sync(cx, sh, p, l));
     }
 
     pub(crate) fn on_round(&mut self, cx: &mut Cx<'_>, sh: &mut Shared) {
-        for local in 0..sh.members.len() as u32 {
-            let peer = sh.members[local as usize];
-            self.sync(cx, sh, peer, local);
-        }
-        cx.round(self.round_time, super::ROUND);
+        table_round(cx, sh, self.round_time, |cx, sh, p, l| self.sync(cx, sh, p, l));
     }
 
     fn index(&self, cx: &Cx<'_>, sh: &Shared, local: u32) -> Body {
