@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's automation, as a plain Rust binary.
 //!
 //! - `cargo xtask experiment`: run the built-in default experiment and write its results.
+//! - `cargo xtask sweep FILE.ron [--jobs N] [--out DIR]`: a resumable parameter sweep.
 //! - `cargo xtask bench [--quick] [--skip-criterion]`: criterion benches, then the scale table.
 //! - `cargo xtask tidy`: repository rules (the crate layering), also run as a test.
 
@@ -8,6 +9,7 @@
 
 mod bench;
 mod experiment;
+mod sweep;
 mod tidy;
 
 use std::path::PathBuf;
@@ -25,6 +27,8 @@ struct Cli {
 enum Command {
     /// Run an experiment (today: the built-in network flood) and write its results.
     Experiment(experiment::Args),
+    /// Run a sweep: parameters over values, seeds per point, in parallel; resumable.
+    Sweep(sweep::Args),
     /// Run the criterion benches and the scale runs, and print the table for BENCHMARKS.md.
     Bench(bench::Args),
     /// Check repository rules: crates depend only on the layers below them.
@@ -35,6 +39,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Experiment(args) => experiment::run(args),
+        Command::Sweep(args) => sweep::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Tidy => tidy::check(&project_root()).map(|()| println!("tidy: ok")),
     };

@@ -239,3 +239,42 @@ pub fn graph_frames(dir: &Path, gif: &Path, frames: &[Frame], frame_ms: u32) -> 
     }
     Ok(())
 }
+
+/// A metric against a swept parameter: the mean at each point, with its 95 % confidence bar.
+/// `series` holds `(x, mean, half-width)`.
+pub fn errorbars(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: &[(f64, f64, f64)],
+) -> Result<(), PlotError> {
+    font();
+    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let xmin = series.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+    let xmax = series.iter().map(|s| s.0).fold(f64::NEG_INFINITY, f64::max);
+    let ymin = series.iter().map(|s| finite(s.1 - s.2)).fold(f64::INFINITY, f64::min);
+    let ymax = series.iter().map(|s| finite(s.1 + s.2)).fold(f64::NEG_INFINITY, f64::max);
+    let (xpad, ypad) = (((xmax - xmin) * 0.05).max(0.5), ((ymax - ymin) * 0.1).max(1e-6));
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(path, e))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(xmin - xpad..xmax + xpad, ymin - ypad..ymax + ypad)
+        .map_err(|e| err(path, e))?;
+    chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw().map_err(|e| err(path, e))?;
+    chart
+        .draw_series(
+            series
+                .iter()
+                .map(|&(x, m, h)| ErrorBar::new_vertical(x, m - finite(h), m, m + finite(h), BLUE.filled(), 8)),
+        )
+        .map_err(|e| err(path, e))?;
+    chart
+        .draw_series(LineSeries::new(series.iter().map(|&(x, m, _)| (x, m)), BLUE.mix(0.6)))
+        .map_err(|e| err(path, e))?;
+    root.present().map_err(|e| err(path, e))
+}

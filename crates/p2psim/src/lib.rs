@@ -4,6 +4,8 @@
 //! their physical description and services, topology, faults, duration, seed) builds a
 //! [`Simulation`]; [`write_results`] writes its tables, summary and plots. The layers are
 //! re-exported under short names: [`kernel`], [`net`], [`services`], [`disruption`], [`analysis`].
+//! A [`SweepSpec`] varies parameters of an experiment over values and seeds; [`run_sweep`] runs it
+//! across cores, resumably.
 //!
 //! ```
 //! use p2psim::prelude::*;
@@ -26,6 +28,7 @@ mod error;
 mod experiment;
 mod output;
 mod simulation;
+mod sweep;
 
 pub use p2psim_analysis as analysis;
 pub use p2psim_disruption as disruption;
@@ -40,6 +43,7 @@ pub use experiment::{
 };
 pub use output::{comparison_json, report, write_folder_atomically, write_results};
 pub use simulation::Simulation;
+pub use sweep::{Base, RunKey, SweepOutcome, SweepParam, SweepSpec, run_sweep};
 
 /// The experiments shipped with p2psim (the tutorial series), as RON text.
 pub mod experiments {

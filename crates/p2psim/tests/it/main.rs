@@ -4,6 +4,7 @@ mod determinism;
 mod errors;
 mod golden;
 mod loader;
+mod sweep;
 mod tutorial;
 
 use p2psim::Experiment;
