@@ -223,3 +223,19 @@ fn infect_and_die_residue_solves_the_fixed_point() {
     );
     assert!((mean - s_star).abs() < 5.0 * se + 2.0 / f64::from(n), "residue {mean:.4}, fixed point {s_star:.4}");
 }
+
+/// The same law at n = 32,000 (about 10 s in a debug build): only when `RUN_SLOW_TESTS` is set,
+/// as CI does.
+#[test]
+fn push_completes_in_log2_n_plus_ln_n_rounds_at_32000_peers() {
+    if std::env::var_os("RUN_SLOW_TESTS").is_none() {
+        return;
+    }
+    let n = 32_000.0f64;
+    let seeds = 8;
+    let (mean, sd) = mean_sd(&push_completion(32_000, seeds));
+    let se = sd / (seeds as f64).sqrt();
+    let theory = n.log2() + n.ln();
+    eprintln!("push: n = 32000: {mean:.2} ± {sd:.2} rounds (log2 n + ln n = {theory:.2})");
+    assert!((mean - theory).abs() < 5.0 * se + 1.5, "mean {mean:.2} rounds, theory {theory:.2}");
+}
