@@ -37,21 +37,32 @@ fn font() {
 
 const SIZE: (u32, u32) = (900, 600);
 
+type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// A white 900 × 600 PNG canvas at `path`, with the font registered.
+fn canvas(path: &Path) -> Result<Canvas<'_>, PlotError> {
+    font();
+    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(path, e))?;
+    Ok(root)
+}
+
+/// The chart frame every plot shares: a caption, margins, and label areas (`y_area` wide).
+fn frame<'a, 'b>(root: &'a Canvas<'b>, title: &str, y_area: u32) -> ChartBuilder<'a, 'b, BitMapBackend<'b>> {
+    let mut b = ChartBuilder::on(root);
+    b.caption(title, ("sans-serif", 20)).margin(12).x_label_area_size(40).y_label_area_size(y_area);
+    b
+}
+
 /// A heatmap of a (message × peer) table: peers along x, messages along y, missing cells grey.
 pub fn heatmap(path: &Path, title: &str, table: &Table<f64>) -> Result<(), PlotError> {
-    font();
     let rows = table.cells.len().max(1);
     let cols = table.peers.len().max(1);
     let values: Vec<f64> = table.values().collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max).max(lo + 1e-9);
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{title} (min {lo:.1}, max {hi:.1})"), ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
+    let root = canvas(path)?;
+    let mut chart = frame(&root, &format!("{title} (min {lo:.1}, max {hi:.1})"), 50)
         .build_cartesian_2d(0..cols, 0..rows)
         .map_err(|e| err(path, e))?;
     chart
@@ -76,20 +87,14 @@ pub fn heatmap(path: &Path, title: &str, table: &Table<f64>) -> Result<(), PlotE
 
 /// A histogram of small non-negative integers (copies per peer and message).
 pub fn histogram(path: &Path, title: &str, x_desc: &str, values: &[u32]) -> Result<(), PlotError> {
-    font();
     let max = values.iter().copied().max().unwrap_or(0) + 1;
     let mut counts = vec![0u32; max as usize + 1];
     for &v in values {
         counts[v as usize] += 1;
     }
     let top = counts.iter().copied().max().unwrap_or(1).max(1);
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
+    let root = canvas(path)?;
+    let mut chart = frame(&root, title, 60)
         .build_cartesian_2d((0u32..max).into_segmented(), 0u32..top + top / 10 + 1)
         .map_err(|e| err(path, e))?;
     chart.configure_mesh().x_desc(x_desc).y_desc("Cells").draw().map_err(|e| err(path, e))?;
@@ -104,18 +109,10 @@ pub fn histogram(path: &Path, title: &str, x_desc: &str, values: &[u32]) -> Resu
 /// A series over seconds: the median over peers as a line, median ± standard deviation as a band
 /// (seaborn's `lineplot(estimator="median", ci="sd")`, as in the tutorial).
 pub fn time_series(path: &Path, title: &str, y_desc: &str, per_second: &[(f64, f64, f64)]) -> Result<(), PlotError> {
-    font();
     let n = per_second.len().max(1) as f64;
     let top = per_second.iter().map(|&(m, _, sd)| m + sd).fold(1.0f64, f64::max) * 1.1;
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
-        .build_cartesian_2d(0f64..n, 0f64..top)
-        .map_err(|e| err(path, e))?;
+    let root = canvas(path)?;
+    let mut chart = frame(&root, title, 80).build_cartesian_2d(0f64..n, 0f64..top).map_err(|e| err(path, e))?;
     chart.configure_mesh().x_desc("Time (s)").y_desc(y_desc).draw().map_err(|e| err(path, e))?;
     let mid = |i: usize| i as f64 + 0.5;
     let mut band: Vec<(f64, f64)> = per_second.iter().enumerate().map(|(i, &(m, _, sd))| (mid(i), m + sd)).collect();
@@ -132,18 +129,10 @@ pub fn time_series(path: &Path, title: &str, y_desc: &str, per_second: &[(f64, f
 
 /// Convergence: for each message, the fraction of peers that have it against time since production.
 pub fn convergence(path: &Path, title: &str, delays: &Table<f64>) -> Result<(), PlotError> {
-    font();
     let n = delays.peers.len().max(1) as f64;
     let xmax = delays.values().fold(1.0f64, f64::max) * 1.05;
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0f64..xmax, 0f64..1.02)
-        .map_err(|e| err(path, e))?;
+    let root = canvas(path)?;
+    let mut chart = frame(&root, title, 60).build_cartesian_2d(0f64..xmax, 0f64..1.02).map_err(|e| err(path, e))?;
     chart
         .configure_mesh()
         .x_desc("Time since production (ms)")
@@ -249,20 +238,14 @@ pub fn errorbars(
     y_desc: &str,
     series: &[(f64, f64, f64)],
 ) -> Result<(), PlotError> {
-    font();
     let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
     let xmin = series.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
     let xmax = series.iter().map(|s| s.0).fold(f64::NEG_INFINITY, f64::max);
     let ymin = series.iter().map(|s| finite(s.1 - s.2)).fold(f64::INFINITY, f64::min);
     let ymax = series.iter().map(|s| finite(s.1 + s.2)).fold(f64::NEG_INFINITY, f64::max);
     let (xpad, ypad) = (((xmax - xmin) * 0.05).max(0.5), ((ymax - ymin) * 0.1).max(1e-6));
-    let root = BitMapBackend::new(path, SIZE).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(path, e))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
+    let root = canvas(path)?;
+    let mut chart = frame(&root, title, 70)
         .build_cartesian_2d(xmin - xpad..xmax + xpad, ymin - ypad..ymax + ypad)
         .map_err(|e| err(path, e))?;
     chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw().map_err(|e| err(path, e))?;
