@@ -316,10 +316,7 @@ impl World {
         Q: EventQueue<E>,
     {
         for slot in 0..self.services.len() {
-            let s = &mut self.services[slot];
-            let mut cx = Cx::new(k.now(), &self.net, &self.peers, &mut self.messages, &mut self.effects);
-            s.imp.start(&mut cx, &mut s.shared);
-            self.apply(k, slot as u16);
+            self.call(k, slot as u16, |imp, cx, sh| imp.start(cx, sh));
         }
         if self.bootstrap == Bootstrap::Hello {
             for p in self.net.peers() {
@@ -380,6 +377,18 @@ impl World {
         }
     }
 
+    /// Runs one call of service `slot` with a fresh context, then applies the effects it emitted.
+    fn call<E, Q>(&mut self, k: &mut Kernel<E, Q>, slot: u16, f: impl FnOnce(&mut Imp, &mut Cx<'_>, &mut Shared))
+    where
+        E: From<Event> + From<NetEvent<Message>>,
+        Q: EventQueue<E>,
+    {
+        let s = &mut self.services[slot as usize];
+        let mut cx = Cx::new(k.now(), &self.net, &self.peers, &mut self.messages, &mut self.effects);
+        f(&mut s.imp, &mut cx, &mut s.shared);
+        self.apply(k, slot);
+    }
+
     /// Applies the effects a service emitted.
     fn apply<E, Q>(&mut self, k: &mut Kernel<E, Q>, slot: u16)
     where
@@ -435,16 +444,10 @@ impl World {
                 // Timers run whatever the peer's state, so a peer that joins later or comes back
                 // finds its services still ticking; each service decides what an absent or offline
                 // peer does (nothing, in every service here).
-                let s = &mut self.services[slot as usize];
-                let mut cx = Cx::new(k.now(), &self.net, &self.peers, &mut self.messages, &mut self.effects);
-                s.imp.on_timer(&mut cx, &mut s.shared, peer, token);
-                self.apply(k, slot);
+                self.call(k, slot, |imp, cx, sh| imp.on_timer(cx, sh, peer, token));
             }
             Event::Round { slot, .. } => {
-                let s = &mut self.services[slot as usize];
-                let mut cx = Cx::new(k.now(), &self.net, &self.peers, &mut self.messages, &mut self.effects);
-                s.imp.on_round(&mut cx, &mut s.shared);
-                self.apply(k, slot);
+                self.call(k, slot, |imp, cx, sh| imp.on_round(cx, sh));
             }
         }
     }
@@ -465,10 +468,7 @@ impl World {
         }
         for i in 0..n {
             let slot = self.routes[route][i];
-            let s = &mut self.services[slot as usize];
-            let mut cx = Cx::new(k.now(), &self.net, &self.peers, &mut self.messages, &mut self.effects);
-            s.imp.on_message(&mut cx, &mut s.shared, to, from, &msg);
-            self.apply(k, slot);
+            self.call(k, slot, |imp, cx, sh| imp.on_message(cx, sh, to, from, &msg));
         }
     }
 
@@ -487,10 +487,7 @@ impl World {
             if self.services[slot].shared.type_id != t {
                 continue;
             }
-            let s = &mut self.services[slot];
-            let mut cx = Cx::new(k.now(), &self.net, &self.peers, &mut self.messages, &mut self.effects);
-            s.imp.on_inject(&mut cx, &mut s.shared, peer, idx, ttl);
-            self.apply(k, slot as u16);
+            self.call(k, slot as u16, |imp, cx, sh| imp.on_inject(cx, sh, peer, idx, ttl));
         }
         idx
     }
