@@ -196,6 +196,17 @@ impl SweepSpec {
     }
 }
 
+/// Mean, standard deviation, 95 % confidence half-width (NaN below two runs) and count of metric
+/// `m` over the runs of point `pi`.
+fn point_stats(rows: &[(usize, u64, BTreeMap<String, f64>)], pi: usize, m: &str) -> (f64, f64, f64, usize) {
+    let xs: Vec<f64> = rows.iter().filter(|r| r.0 == pi).filter_map(|r| r.2.get(m).copied()).collect();
+    let n = xs.len();
+    let mean = xs.iter().sum::<f64>() / n.max(1) as f64;
+    let sd = if n > 1 { (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
+    let ci = if n > 1 { t95(n - 1) * sd / (n as f64).sqrt() } else { f64::NAN };
+    (mean, sd, ci, n)
+}
+
 fn run_file(dir: &Path, r: &RunKey) -> PathBuf {
     dir.join("runs").join(format!("p{:04}-s{}.json", r.point, r.seed))
 }
@@ -265,12 +276,7 @@ pub fn run_sweep(
     w.write_record(&header).expect("memory");
     for (pi, point) in points.iter().enumerate() {
         for m in &metrics {
-            let xs: Vec<f64> = rows.iter().filter(|r| r.0 == pi).filter_map(|r| r.2.get(m).copied()).collect();
-            let n = xs.len();
-            let mean = xs.iter().sum::<f64>() / n.max(1) as f64;
-            let sd =
-                if n > 1 { (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
-            let ci = if n > 1 { t95(n - 1) * sd / (n as f64).sqrt() } else { f64::NAN };
+            let (mean, sd, ci, n) = point_stats(&rows, pi, m);
             let mut rec = vec![pi.to_string()];
             rec.extend(point.iter().map(|&v| f(v)));
             rec.extend([m.clone(), f(mean), f(sd), if ci.is_nan() { String::new() } else { f(ci) }, n.to_string()]);
@@ -291,15 +297,8 @@ pub fn run_sweep(
                 .iter()
                 .enumerate()
                 .map(|(pi, pt)| {
-                    let xs: Vec<f64> = rows.iter().filter(|r| r.0 == pi).filter_map(|r| r.2.get(m).copied()).collect();
-                    let n = xs.len().max(1);
-                    let mean = xs.iter().sum::<f64>() / n as f64;
-                    let sd = if n > 1 {
-                        (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-                    } else {
-                        0.0
-                    };
-                    (pt[0], mean, if n > 1 { t95(n - 1) * sd / (n as f64).sqrt() } else { 0.0 })
+                    let (mean, _, ci, _) = point_stats(&rows, pi, m);
+                    (pt[0], mean, ci)
                 })
                 .collect();
             let path = out.join(format!("{}.png", m.replace('.', "_")));
