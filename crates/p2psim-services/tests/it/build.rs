@@ -137,58 +137,31 @@ fn physical_draws_are_per_peer_and_adding_peers_changes_no_one_else() {
     assert_eq!(locs, vec![0, 1, 2, 0, 1, 2, 0]);
 }
 
+/// A world of one peer of type `t`, on AWS locations (for checking what building refuses).
+fn one_peer(types: &[PeerTypeSpec], t: u16) -> Result<World, BuildError> {
+    World::new(Seed(1), Locations::aws(), NetConfig::default(), types, &[t], Topology::empty(1), Bootstrap::Instant)
+}
+
 #[test]
 fn bad_specs_are_named_errors() {
     let mut types = tutorial_types(false);
     types[0].physical.location = LocationChoice::Fixed("Mars".into());
-    let e = World::new(
-        Seed(1),
-        Locations::aws(),
-        NetConfig::default(),
-        &types,
-        &[0],
-        Topology::empty(1),
-        Bootstrap::Instant,
-    );
+    let e = one_peer(&types, 0);
     assert!(matches!(&e, Err(BuildError::BadPhysical { field: "location", .. })), "{:?}", e.err());
     let mut types = tutorial_types(false);
     types[0].services[1].1 =
         ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["klient".into()], ..Default::default() });
-    let e = World::new(
-        Seed(1),
-        Locations::aws(),
-        NetConfig::default(),
-        &types,
-        &[0],
-        Topology::empty(1),
-        Bootstrap::Instant,
-    );
+    let e = one_peer(&types, 0);
     assert!(matches!(&e, Err(BuildError::UnknownExcludedType { name, .. }) if name == "klient"));
     let mut types = tutorial_types(false);
     types[1].services[1].1 = ServiceSpec::Producer(ProducerConfig { msg_rate: -5.0, ..Default::default() });
-    let e = World::new(
-        Seed(1),
-        Locations::aws(),
-        NetConfig::default(),
-        &types,
-        &[1],
-        Topology::empty(1),
-        Bootstrap::Instant,
-    );
+    let e = one_peer(&types, 1);
     assert_eq!(
         e.err().unwrap().to_string(),
         "type `client`, service `producer`: `msg_rate` must be a positive rate, got -5"
     );
     let mut types = tutorial_types(false);
     types[0].services[1].0 = "cm".into();
-    let e = World::new(
-        Seed(1),
-        Locations::aws(),
-        NetConfig::default(),
-        &types,
-        &[0],
-        Topology::empty(1),
-        Bootstrap::Instant,
-    );
+    let e = one_peer(&types, 0);
     assert!(matches!(e, Err(BuildError::DuplicateService { .. })));
 }
