@@ -48,3 +48,55 @@ fn a_good_run_writes_the_whole_folder() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&rerun).unwrap();
 }
+
+/// A sweep of runs slow enough (P2PSimpy's 1000-peer scenario) to be killed in the middle.
+fn slow_sweep(dir: &std::path::Path) -> std::path::PathBuf {
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/experiments/scale-1000.ron");
+    let text = format!(
+        "SweepSpec(name: \"kill\", base: File({:?}), parameters: [(name: \"fanout\", path: \
+         \"/peer_types/0/services/1/1/PushGossip/fanout\", values: [2, 3])], seeds: 4)",
+        base.canonicalize().unwrap()
+    );
+    let file = dir.join("kill.ron");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn a_sweep_killed_with_sigkill_resumes_losing_and_duplicating_nothing() {
+    let dir = std::env::temp_dir().join(format!("p2psim-cli-kill-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = slow_sweep(&dir);
+    let (whole, killed) = (dir.join("whole"), dir.join("killed"));
+    let sweep = |out: &std::path::Path| {
+        let mut c = xtask();
+        c.arg("sweep").arg(&file).arg("--out").arg(out).args(["--jobs", "1"]);
+        c
+    };
+    assert!(sweep(&whole).output().unwrap().status.success());
+
+    let mut child = sweep(&killed).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let results = || {
+        std::fs::read_dir(killed.join("runs"))
+            .map(|d| d.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "json")).count())
+            .unwrap_or(0)
+    };
+    while results() < 2 && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to tidy up
+    child.wait().unwrap();
+    let before = results();
+    assert!((2..8).contains(&before), "killed after {before} of 8 runs: the test needs a kill in the middle");
+
+    let resumed = sweep(&killed).output().unwrap();
+    assert!(resumed.status.success(), "{}", String::from_utf8_lossy(&resumed.stderr));
+    let said = String::from_utf8_lossy(&resumed.stdout);
+    assert!(said.contains(&format!("{} runs computed, {before} reused", 8 - before)), "{said}");
+    let read = |p: std::path::PathBuf| std::fs::read_to_string(p).unwrap();
+    assert_eq!(read(killed.join("runs.csv")), read(whole.join("runs.csv")));
+    assert_eq!(read(killed.join("points.csv")), read(whole.join("points.csv")));
+    assert_eq!(read(killed.join("runs.csv")).lines().count(), 1 + 8);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

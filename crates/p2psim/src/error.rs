@@ -33,6 +33,16 @@ pub enum Error {
         /// Line and column, when found.
         position: Option<(usize, usize)>,
     },
+    /// A sweep's folder lacks results of some of its runs.
+    #[error("{folder}: {} of {total} runs have no result ({}{}); run the sweep again to compute them", missing.len(), missing.iter().take(5).cloned().collect::<Vec<_>>().join(", "), if missing.len() > 5 { ", …" } else { "" })]
+    Incomplete {
+        /// The sweep's output folder.
+        folder: String,
+        /// The runs without a result, by name (`p0003-s7`).
+        missing: Vec<String>,
+        /// The runs of the sweep.
+        total: usize,
+    },
     /// The file cannot be read or written.
     #[error("{file}: {message}")]
     Io {

@@ -200,7 +200,7 @@ pub struct Experiment {
     pub analysis: AnalysisSpec,
 }
 
-fn options() -> ron::Options {
+pub(crate) fn options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 

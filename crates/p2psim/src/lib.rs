@@ -41,9 +41,12 @@ pub use experiment::{
     AnalysisSpec, Attach, Experiment, Graph, LocationsSpec, NetworkSpec, PeerGroup, PeerTypeDef, ServiceRef,
     TopologySpec,
 };
-pub use output::{comparison_json, report, write_folder_atomically, write_results};
+pub use output::{comparison_json, report, write_file_atomically, write_folder_atomically, write_results};
 pub use simulation::Simulation;
-pub use sweep::{Base, RunKey, SweepOutcome, SweepParam, SweepSpec, run_sweep};
+pub use sweep::{
+    Base, RunKey, SWEEP_FILE, SweepOutcome, SweepParam, SweepSpec, gather, missing_runs, prepare, run_one, run_runs,
+    run_sweep,
+};
 
 /// The experiments shipped with p2psim (the tutorial series), as RON text.
 pub mod experiments {

@@ -8,8 +8,21 @@ use p2psim_net::PeerState;
 use crate::error::Error;
 use crate::simulation::Simulation;
 
-fn io(path: &Path, e: impl std::fmt::Display) -> Error {
+pub(crate) fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Io { file: path.display().to_string(), message: e.to_string() }
+}
+
+/// Writes `text` to `path` whole or not at all: under a temporary name unique to this host and
+/// process, then renamed. Several writers of the same file (a requeued batch task) are harmless.
+pub fn write_file_atomically(path: &Path, text: &str) -> Result<(), Error> {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let tmp = path.with_extension(format!("tmp-{}-{}", host.trim(), std::process::id()));
+    let written = std::fs::write(&tmp, text).map_err(|e| io(&tmp, e));
+    let result = written.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io(path, e)));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// Fills a folder whole or not at all: `fill` writes into a fresh staging folder next to `out`,

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::experiment::Experiment;
+use crate::output::{io, write_file_atomically};
 use crate::simulation::Simulation;
 
 /// One varied parameter.
@@ -63,13 +64,31 @@ pub struct SweepSpec {
 }
 
 /// One run of a sweep.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RunKey {
     /// Index of the point.
     pub point: usize,
     /// The seed.
     pub seed: u64,
 }
+
+impl RunKey {
+    /// The run's name, `p0003-s7`: the stem of its result file, and how task lists name it.
+    pub fn name(&self) -> String {
+        format!("p{:04}-s{}", self.point, self.seed)
+    }
+
+    /// Reads a name written by [`RunKey::name`].
+    pub fn from_name(name: &str) -> Option<RunKey> {
+        let (p, s) = name.strip_prefix('p')?.split_once("-s")?;
+        Some(RunKey { point: p.parse().ok()?, seed: s.parse().ok()? })
+    }
+}
+
+/// The file in a sweep's output folder that records which sweep the folder holds, its base
+/// experiment written inline: a resumed sweep must be the same sweep, and a batch job reads its
+/// work from here.
+pub const SWEEP_FILE: &str = "sweep.ron";
 
 /// What a sweep did.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,10 +101,6 @@ pub struct SweepOutcome {
     pub runs_csv: String,
     /// The `points.csv` text.
     pub points_csv: String,
-}
-
-fn io(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Io { file: path.display().to_string(), message: e.to_string() }
 }
 
 fn number(v: f64) -> Value {
@@ -128,9 +143,7 @@ impl SweepSpec {
     pub fn load(path: &Path) -> Result<(SweepSpec, Experiment), Error> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
-        let options =
-            ron::Options::default().with_default_extension(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
-        let spec: SweepSpec = options.from_str(&text).map_err(|e| Error::Parse {
+        let spec: SweepSpec = crate::experiment::options().from_str(&text).map_err(|e| Error::Parse {
             file: file.clone(),
             line: e.span.start.line,
             col: e.span.start.col,
@@ -187,6 +200,17 @@ impl SweepSpec {
         Ok(())
     }
 
+    /// This sweep with `base` written inline, as its output folder records it.
+    pub fn with_inline_base(&self, base: &Experiment) -> SweepSpec {
+        SweepSpec { base: Base::Inline(Box::new(base.clone())), ..self.clone() }
+    }
+
+    /// The sweep as RON text that [`SweepSpec::load`] reads back to the same value.
+    pub fn to_ron(&self) -> String {
+        let pretty = ron::ser::PrettyConfig::default().extensions(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
+        crate::experiment::options().to_string_pretty(self, pretty).expect("plain data serialises") + "\n"
+    }
+
     /// Every run, point by point, seed by seed.
     pub fn runs(&self) -> Vec<RunKey> {
         let n = self.points().len();
@@ -208,11 +232,78 @@ fn point_stats(rows: &[(usize, u64, BTreeMap<String, f64>)], pi: usize, m: &str)
 }
 
 fn run_file(dir: &Path, r: &RunKey) -> PathBuf {
-    dir.join("runs").join(format!("p{:04}-s{}.json", r.point, r.seed))
+    dir.join("runs").join(format!("{}.json", r.name()))
 }
 
-/// Runs what is missing of a sweep into `out` with `jobs` threads, then writes `runs.csv` and
-/// `points.csv` (and returns their text). `progress(done, total)` is called after each run.
+/// Makes `out` ready to hold the sweep: creates it, records the sweep in [`SWEEP_FILE`] or checks
+/// that the sweep recorded there is this one (so that a resumed sweep never mixes in results of
+/// another), and returns the runs that have no result yet, in order.
+pub fn prepare(spec: &SweepSpec, base: &Experiment, out: &Path) -> Result<Vec<RunKey>, Error> {
+    std::fs::create_dir_all(out.join("runs")).map_err(|e| io(out, e))?;
+    let recorded = out.join(SWEEP_FILE);
+    let text = spec.with_inline_base(base).to_ron();
+    if recorded.is_file() {
+        let (old, old_base) = SweepSpec::load(&recorded)?;
+        if old.with_inline_base(&old_base).to_ron() != text {
+            return Err(Error::Invalid {
+                file: recorded.display().to_string(),
+                field: String::new(),
+                message: "this folder holds the results of a different sweep (another base, parameters, seeds or \
+                          metrics); choose another output folder or delete this one"
+                    .into(),
+                near: None,
+                position: None,
+            });
+        }
+    } else {
+        write_file_atomically(&recorded, &text)?;
+    }
+    Ok(missing_runs(spec, out))
+}
+
+/// The runs of the sweep that have no result in `out` yet, in order.
+pub fn missing_runs(spec: &SweepSpec, out: &Path) -> Vec<RunKey> {
+    spec.runs().into_iter().filter(|r| !run_file(out, r).is_file()).collect()
+}
+
+/// Runs one run of the sweep and writes its result into `out`.
+pub fn run_one(spec: &SweepSpec, base: &Experiment, out: &Path, run: RunKey) -> Result<(), Error> {
+    let points = spec.points();
+    let point = points.get(run.point).ok_or_else(|| {
+        Error::build("run", format!("point {} does not exist: the sweep has {}", run.point, points.len()))
+    })?;
+    let exp = spec.experiment(base, point, run.seed)?;
+    let mut sim = Simulation::new(&exp)?;
+    sim.run()?;
+    write_file_atomically(&run_file(out, &run), &crate::output::report(&sim).0.to_json())
+}
+
+/// Runs `runs` of the sweep into `out` on `jobs` threads. Every run is tried, even after one
+/// fails, so that one bad run costs no others; `done(run, outcome)` is told of each. Returns the
+/// first failure, in run order.
+pub fn run_runs(
+    spec: &SweepSpec,
+    base: &Experiment,
+    out: &Path,
+    runs: &[RunKey],
+    jobs: usize,
+    done: &(dyn Fn(RunKey, &Result<(), Error>) + Sync),
+) -> Result<(), Error> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build().map_err(|e| io(out, e))?;
+    let outcomes: Vec<Result<(), Error>> = pool.install(|| {
+        runs.par_iter()
+            .map(|&r| {
+                let outcome = run_one(spec, base, out, r);
+                done(r, &outcome);
+                outcome
+            })
+            .collect()
+    });
+    outcomes.into_iter().collect()
+}
+
+/// Runs what is missing of a sweep into `out` with `jobs` threads, then writes `runs.csv`,
+/// `points.csv` and the plots (see [`gather`]). `progress(done, total)` is called after each run.
 pub fn run_sweep(
     spec: &SweepSpec,
     base: &Experiment,
@@ -220,28 +311,32 @@ pub fn run_sweep(
     jobs: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SweepOutcome, Error> {
-    std::fs::create_dir_all(out.join("runs")).map_err(|e| io(out, e))?;
+    let missing = prepare(spec, base, out)?;
+    let total = spec.runs().len();
+    let reused = total - missing.len();
+    let done = std::sync::atomic::AtomicUsize::new(reused);
+    run_runs(spec, base, out, &missing, jobs, &|_, _| {
+        progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+    })?;
+    let (runs_csv, points_csv) = gather(spec, out)?;
+    Ok(SweepOutcome { computed: missing.len(), reused, runs_csv, points_csv })
+}
+
+/// Reads every run's result from `out` and writes `runs.csv`, `points.csv` and a plot per chosen
+/// metric; returns the two tables' text. They depend only on the results, in point and seed order,
+/// whoever computed them: threads here or batch tasks elsewhere. Fails with
+/// [`Error::Incomplete`], writing nothing, when a run has no result.
+pub fn gather(spec: &SweepSpec, out: &Path) -> Result<(String, String), Error> {
     let points = spec.points();
     let all = spec.runs();
-    let missing: Vec<&RunKey> = all.iter().filter(|r| !run_file(out, r).is_file()).collect();
-    let reused = all.len() - missing.len();
-    let done = std::sync::atomic::AtomicUsize::new(reused);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build().map_err(|e| io(out, e))?;
-    pool.install(|| {
-        missing.par_iter().try_for_each(|r| -> Result<(), Error> {
-            let exp = spec.experiment(base, &points[r.point], r.seed)?;
-            let mut sim = Simulation::new(&exp)?;
-            sim.run()?;
-            let summary = crate::output::report(&sim).0.to_json();
-            let path = run_file(out, r);
-            let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-            std::fs::write(&tmp, summary).map_err(|e| io(&tmp, e))?;
-            std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))?;
-            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, all.len());
-            Ok(())
-        })
-    })?;
-    // Gather, in point and seed order.
+    let missing = missing_runs(spec, out);
+    if !missing.is_empty() {
+        return Err(Error::Incomplete {
+            folder: out.display().to_string(),
+            missing: missing.iter().map(RunKey::name).collect(),
+            total: all.len(),
+        });
+    }
     let mut rows: Vec<(usize, u64, BTreeMap<String, f64>)> = Vec::new();
     for r in &all {
         let path = run_file(out, r);
@@ -284,12 +379,8 @@ pub fn run_sweep(
         }
     }
     let points_csv = String::from_utf8(w.into_inner().expect("memory")).expect("utf-8");
-    for (name, text) in [("runs.csv", &runs_csv), ("points.csv", &points_csv)] {
-        let path = out.join(name);
-        let tmp = out.join(format!(".{name}.tmp"));
-        std::fs::write(&tmp, text).map_err(|e| io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))?;
-    }
+    write_file_atomically(&out.join("runs.csv"), &runs_csv)?;
+    write_file_atomically(&out.join("points.csv"), &points_csv)?;
     // One plot per chosen metric, against the first parameter, with 95 % confidence bars.
     if let Some(first) = spec.parameters.first() {
         for m in &spec.metrics {
@@ -301,10 +392,13 @@ pub fn run_sweep(
                     (pt[0], mean, ci)
                 })
                 .collect();
-            let path = out.join(format!("{}.png", m.replace('.', "_")));
-            p2psim_analysis::plot::errorbars(&path, &format!("{m} against {}", first.name), &first.name, m, &series)
+            // Drawn under a temporary name (plotters picks the format by the extension), then renamed.
+            let name = format!("{}.png", m.replace('.', "_"));
+            let tmp = out.join(format!(".tmp-{}-{name}", std::process::id()));
+            p2psim_analysis::plot::errorbars(&tmp, &format!("{m} against {}", first.name), &first.name, m, &series)
                 .map_err(|e| Error::Io { file: e.path, message: e.message })?;
+            std::fs::rename(&tmp, out.join(&name)).map_err(|e| io(&out.join(&name), e))?;
         }
     }
-    Ok(SweepOutcome { computed: missing.len(), reused, runs_csv, points_csv })
+    Ok((runs_csv, points_csv))
 }

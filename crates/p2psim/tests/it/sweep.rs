@@ -90,3 +90,46 @@ fn the_example_sweep_file_loads() {
     assert_eq!(spec.runs().len(), 160);
     assert_eq!(base.name, "faults-push");
 }
+
+#[test]
+fn a_folder_refuses_a_different_sweep_and_keeps_its_own() {
+    let (spec, base) = spec();
+    let dir = tmp("other");
+    let first = run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    // The recorded sweep reads back to the same sweep, base inline.
+    let (recorded, recorded_base) = SweepSpec::load(&dir.join(p2psim::SWEEP_FILE)).unwrap();
+    assert_eq!(recorded, spec.with_inline_base(&base));
+    assert_eq!(recorded_base, base);
+    // Another seed count into the same folder would mix results: refused, nothing touched.
+    let mut other = spec.clone();
+    other.seeds = 4;
+    let e = run_sweep(&other, &base, &dir, 2, &|_, _| {}).unwrap_err();
+    assert!(e.to_string().contains("different sweep"), "{e}");
+    assert!(!dir.join("runs/p0000-s13.json").exists());
+    assert_eq!(std::fs::read_to_string(dir.join("runs.csv")).unwrap(), first.runs_csv);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn gathering_an_incomplete_folder_names_the_missing_runs_and_writes_nothing() {
+    let (spec, base) = spec();
+    let dir = tmp("incomplete");
+    let missing = p2psim::prepare(&spec, &base, &dir).unwrap();
+    assert_eq!(missing.len(), 9);
+    let names: Vec<String> = missing.iter().map(p2psim::RunKey::name).collect();
+    assert_eq!(names[0], "p0000-s10");
+    assert!(names.iter().all(|n| p2psim::RunKey::from_name(n).map(|k| k.name()).as_ref() == Some(n)));
+    for &r in &missing[..7] {
+        p2psim::run_one(&spec, &base, &dir, r).unwrap();
+    }
+    let e = p2psim::gather(&spec, &dir).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: 2 of 9 runs have no result (p0002-s11, p0002-s12); run the sweep again to compute them",
+            dir.display()
+        )
+    );
+    assert!(!dir.join("runs.csv").exists() && !dir.join("points.csv").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
