@@ -1,7 +1,8 @@
 //! `cargo xtask`: the project's automation, as a plain Rust binary.
 //!
 //! - `cargo xtask experiment`: run the built-in default experiment and write its results.
-//! - `cargo xtask sweep FILE.ron [--jobs N] [--out DIR]`: a resumable parameter sweep.
+//! - `cargo xtask sweep FILE.ron [--jobs N] [--out DIR] [--slurm]`: a resumable parameter sweep,
+//!   here or on a Slurm cluster.
 //! - `cargo xtask bench [--quick] [--skip-criterion]`: criterion benches, then the scale table.
 //! - `cargo xtask tidy`: repository rules (the crate layering), also run as a test.
 
@@ -9,6 +10,7 @@
 
 mod bench;
 mod experiment;
+mod slurm;
 mod sweep;
 mod tidy;
 
@@ -33,6 +35,24 @@ enum Command {
     Bench(bench::Args),
     /// Check repository rules: crates depend only on the layers below them.
     Tidy,
+    /// A Slurm array task of a sweep submitted with `sweep --slurm` (run by Slurm, not by hand).
+    #[command(hide = true)]
+    SlurmTask {
+        /// The sweep's output folder.
+        out: PathBuf,
+        /// The submission number.
+        submission: u32,
+        /// The array task id.
+        task: usize,
+    },
+    /// The merge job of a sweep submitted with `sweep --slurm` (run by Slurm, not by hand).
+    #[command(hide = true)]
+    SlurmMerge {
+        /// The sweep's output folder.
+        out: PathBuf,
+        /// The submission number.
+        submission: u32,
+    },
 }
 
 fn main() {
@@ -42,6 +62,8 @@ fn main() {
         Command::Sweep(args) => sweep::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Tidy => tidy::check(&project_root()).map(|()| println!("tidy: ok")),
+        Command::SlurmTask { out, submission, task } => slurm::task(&out, submission, task),
+        Command::SlurmMerge { out, submission } => slurm::merge(&out, submission),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -1,6 +1,7 @@
-//! `cargo xtask sweep FILE.ron [--jobs N] [--out DIR]`: runs what is missing of a sweep, in
-//! parallel, with a progress bar and an estimate of the time left; writes `runs.csv`, `points.csv`
-//! and a plot per chosen metric. Start it again after a kill: finished runs are kept.
+//! `cargo xtask sweep FILE.ron [--jobs N] [--out DIR] [--slurm]`: runs what is missing of a sweep,
+//! in parallel, with a progress bar and an estimate of the time left; writes `runs.csv`,
+//! `points.csv` and a plot per chosen metric. Start it again after a kill: finished runs are kept.
+//! With `--slurm`, the missing runs go to a Slurm cluster instead (see `slurm.rs`).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -21,17 +22,45 @@ pub(crate) struct Args {
     /// Output folder (default `out/<sweep name>`); kept between runs, so a sweep resumes.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Submit the missing runs to Slurm as an array job plus a merge job, instead of running here.
+    #[arg(long)]
+    slurm: bool,
+    /// With --slurm: runs per array task (starting a task costs seconds; pack many runs in one).
+    #[arg(long, default_value_t = 20, requires = "slurm")]
+    runs_per_task: usize,
+    /// With --slurm: CPUs per array task; a task runs that many runs at once.
+    #[arg(long, default_value_t = 1, requires = "slurm")]
+    cpus_per_task: usize,
+    /// With --slurm: an extra sbatch argument for both jobs, e.g. `--sbatch-arg=--partition=short`
+    /// (repeatable).
+    #[arg(long, allow_hyphen_values = true, requires = "slurm")]
+    sbatch_arg: Vec<String>,
+    /// With --slurm: wait for the merge job and report the result.
+    #[arg(long, requires = "slurm")]
+    wait: bool,
+}
+
+/// Bad input (the sweep file, the experiment, a folder holding another sweep) exits with status 2;
+/// what the system refuses exits with 1.
+pub(crate) fn input(e: Error) -> anyhow::Error {
+    match e {
+        Error::Io { .. } => anyhow::Error::new(e),
+        other => InputError(other.to_string()).into(),
+    }
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
-    let input = |e: Error| -> anyhow::Error {
-        match e {
-            Error::Io { .. } => anyhow::Error::new(e),
-            other => InputError(other.to_string()).into(),
-        }
-    };
     let (spec, base) = SweepSpec::load(&args.file).map_err(input)?;
     let out = args.out.unwrap_or_else(|| PathBuf::from("out").join(&spec.name));
+    if args.slurm {
+        let opts = crate::slurm::Options {
+            runs_per_task: args.runs_per_task,
+            cpus_per_task: args.cpus_per_task,
+            sbatch_args: args.sbatch_arg,
+            wait: args.wait,
+        };
+        return crate::slurm::submit(&spec, &base, &out, &opts);
+    }
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let total = spec.runs().len();
     let bar = if std::io::stderr().is_terminal() {
@@ -51,13 +80,14 @@ pub(crate) fn run(args: Args) -> Result<()> {
         p2psim::run_sweep(&spec, &base, &out, jobs, &|done, _| bar.set_position(done as u64)).map_err(input)?;
     bar.finish_and_clear();
     println!(
-        "{}: {} points × {} seeds; {} runs computed, {} reused, in {:.1} s wall with {jobs} threads; results in {}",
+        "{}: {} points × {} seeds; {} runs computed, {} reused, in {:.1} s wall with {jobs} thread{}; results in {}",
         spec.name,
         spec.points().len(),
         spec.seeds,
         outcome.computed,
         outcome.reused,
         wall.elapsed().as_secs_f64(),
+        if jobs == 1 { "" } else { "s" },
         out.display()
     );
     Ok(())
