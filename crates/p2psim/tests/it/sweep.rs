@@ -133,3 +133,37 @@ fn gathering_an_incomplete_folder_names_the_missing_runs_and_writes_nothing() {
     assert!(!dir.join("runs.csv").exists() && !dir.join("points.csv").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The example sweep's table and plots shipped in `examples/sweeps/fanout-downtime/` are what the
+/// sweep produces now (`UPDATE_EXPECT=1` rewrites them after an intended change), and they say what
+/// the example claims: delivery grows with the fanout and levels off, redundancy keeps growing.
+#[test]
+fn the_example_sweep_results_are_current() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/sweeps");
+    let (spec, base) = SweepSpec::load(&std::path::Path::new(root).join("fanout-downtime.ron")).unwrap();
+    let dir = tmp("example");
+    let outcome = run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    let shipped = std::path::Path::new(root).join("fanout-downtime");
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    for name in ["points.csv", "delivery_ratio.png", "copies_mean.png"] {
+        let got = std::fs::read(dir.join(name)).unwrap();
+        match std::fs::read(shipped.join(name)) {
+            Ok(want) if !update => assert!(got == want, "{name} changed; UPDATE_EXPECT=1 to accept"),
+            _ => std::fs::write(shipped.join(name), got).unwrap(),
+        }
+    }
+    let mean = |metric: &str| -> Vec<f64> {
+        let tag = format!(",{metric},");
+        outcome
+            .points_csv
+            .lines()
+            .filter(|l| l.contains(&tag))
+            .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+            .collect()
+    };
+    let (delivery, copies) = (mean("delivery_ratio"), mean("copies.mean"));
+    assert!(delivery.windows(2).all(|w| w[1] >= w[0] - 0.01), "{delivery:?}");
+    assert!(delivery[7] - delivery[4] < 0.05 && delivery[2] - delivery[0] > 0.3, "{delivery:?}");
+    assert!(copies.windows(2).all(|w| w[1] > w[0]), "{copies:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
