@@ -12,6 +12,10 @@ pub(crate) struct Args {
     /// Only the scale table.
     #[arg(long)]
     skip_criterion: bool,
+    /// Also the million-peer gossip scenarios (push to completion, ranged pull for 10 s): about
+    /// ten minutes each.
+    #[arg(long, conflicts_with = "quick")]
+    million: bool,
 }
 
 struct Row {
@@ -94,6 +98,36 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 r.wall_s / y.wall_s,
             );
         }
+    }
+    println!(
+        "\n| scenario | events | copies delivered (accounted at send) | wall (s) | events/s | peak memory | bytes/peer | stored |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    let mut scenarios = vec!["scale-1000", "scale-1000-pull"];
+    if args.million {
+        scenarios.extend(["scale-1m-push", "scale-1m-pull"]);
+    }
+    for name in scenarios {
+        let file = root.join(format!("examples/experiments/{name}.ron"));
+        let out = Command::new(&bin).arg("experiment").arg(&file).output()?;
+        if !out.status.success() {
+            bail!("scale experiment {name} failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let line = String::from_utf8(out.stdout)?;
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let field = |i: usize| f.get(i).copied().unwrap_or("?");
+        let tagged = |tag: &str| f.iter().find_map(|w| w.strip_prefix(tag)).unwrap_or("?");
+        let mb = field(7).parse::<f64>().map_or("?".to_owned(), |b| format!("{:.1} MB", b / 1e6));
+        let rate = field(6).parse::<f64>().map_or("?".to_owned(), |r| format!("{:.2} M", r / 1e6));
+        println!(
+            "| {name} | {} | {} ({}) | {} | {rate} | {mb} | {} | {} |",
+            field(3),
+            field(4),
+            tagged("accounted="),
+            field(5),
+            field(8),
+            tagged("stored="),
+        );
     }
     Ok(())
 }

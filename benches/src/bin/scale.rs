@@ -59,15 +59,22 @@ fn experiment(path: &str) {
     let peers = sim.world().net().peer_count() as u64;
     let peak = peak_rss_bytes().unwrap_or(0);
     let events = sim.events();
+    let counters = sim.world().net().counters();
+    // How far the gossip got: (peer, message) records stored over peers × messages.
+    let stored = sim.gossip_service().map_or(0.0, |slot| {
+        let s = sim.world().storage(slot);
+        s.records() as f64 / (s.members() * sim.world().messages().len()).max(1) as f64
+    });
     #[allow(clippy::print_stdout, reason = "this binary's output is its report")]
     {
         println!(
-            "{} {peers} {} {events} {} {wall:.3} {:.0} {peak} {}",
+            "{} {peers} {} {events} {} {wall:.3} {:.0} {peak} {} accounted={} stored={stored:.6}",
             exp.name,
             sim.world().messages().len(),
-            sim.world().net().counters().delivered,
+            counters.delivered,
             events as f64 / wall.max(1e-9),
-            peak.saturating_sub(base) / peers.max(1)
+            peak.saturating_sub(base) / peers.max(1),
+            counters.accounted,
         );
     }
 }

@@ -24,6 +24,9 @@ pub struct Summary {
     pub peers: BTreeMap<String, usize>,
     /// Events handled.
     pub events: u64,
+    /// Arrivals counted when they were sent, without an event (known copies; see
+    /// `World::account_known_copies`).
+    pub arrivals_accounted: u64,
     /// Messages produced.
     pub messages_produced: usize,
     /// Fraction of (message, peer) cells reached.
@@ -126,6 +129,7 @@ impl Summary {
             until_ms: until.as_nanos() / 1_000_000,
             peers,
             events,
+            arrivals_accounted: counters.accounted,
             messages_produced: world.messages().len(),
             delivery_ratio: ratio,
             delay_ms: [
@@ -160,6 +164,7 @@ impl Summary {
             "until_ms": self.until_ms,
             "peers": self.peers,
             "events": self.events,
+            "arrivals_accounted": self.arrivals_accounted,
             "messages_produced": self.messages_produced,
             "delivery_ratio": fixed(self.delivery_ratio),
             "delay_ms": {

@@ -30,6 +30,6 @@ pub use location::{Delay, LatencyMode, LatencyModel, LocationError, Locations};
 pub use monitor::{Monitors, Traffic};
 pub use network::{
     Admission, Admit, Delivery, DropReason, NetConfig, NetCounters, NetError, NetEvent, Network, Payload, PeerSpec,
-    PeerState,
+    PeerState, Sent,
 };
 pub use topology::{Topology, TopologyError};

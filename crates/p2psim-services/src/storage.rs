@@ -14,27 +14,52 @@ use rustc_hash::FxHashMap;
 
 use crate::message::MsgIdx;
 
-const NEVER: u64 = u64::MAX;
-
 /// What a peer knows of one message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record {
     /// When the first copy was stored.
     pub first_seen: SimTime,
-    /// Copies received (every store counts, as P2PSimpy's `times_seen`).
+    /// Copies received (every store counts, as P2PSimpy's `times_seen`; saturates at 2^31 - 1).
     pub copies: u32,
     /// The kept data (the first copy's) was altered.
     pub tampered: bool,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Cell {
-    first: u64,
-    copies: u32,
-    tampered: bool,
+/// One (peer, message) cell in 12 bytes: the first time seen in nanoseconds (low and high
+/// halves, so that the cell aligns to 4 bytes), and the copies with the tampered flag in the top
+/// bit. All zeros is "never stored" (a stored cell has at least one copy), so a dense column is
+/// allocated zeroed and its untouched pages cost no memory.
+///
+/// A cell can also be *pending* (flag `PENDING`): not stored yet, but a copy is on its way that
+/// will be, arriving at the time the cell holds, and the copies counted in it arrive no earlier
+/// (see [`Storage::count_known_copy`]).
+type Cell = [u32; 3];
+
+const EMPTY: Cell = [0; 3];
+const TAMPERED: u32 = 1 << 31;
+const PENDING: u32 = 1 << 30;
+const COPIES: u32 = PENDING - 1;
+
+#[inline]
+fn copies(c: &Cell) -> u32 {
+    c[2] & COPIES
 }
 
-const EMPTY: Cell = Cell { first: NEVER, copies: 0, tampered: false };
+#[inline]
+fn stored(c: &Cell) -> bool {
+    c[2] != 0 && c[2] & PENDING == 0
+}
+
+#[inline]
+fn set_first(c: &mut Cell, t: u64) {
+    c[0] = t as u32;
+    c[1] = (t >> 32) as u32;
+}
+
+#[inline]
+fn first_ns(c: &Cell) -> u64 {
+    u64::from(c[1]) << 32 | u64::from(c[0])
+}
 
 /// Services with at most this many peers keep every message column dense.
 const DENSE_FROM_START: usize = 4096;
@@ -90,38 +115,17 @@ impl Storage {
 
     /// Stores a copy of `m` at peer `local`; returns true if it was the first.
     pub fn add(&mut self, local: u32, m: MsgIdx, now: SimTime, tampered: bool) -> bool {
-        while self.columns.len() <= m.index() {
-            // Small services start dense: a column of 4096 cells is 64 KB, cheaper than hashing.
-            self.columns.push(if self.members <= DENSE_FROM_START {
-                Column::Dense(vec![EMPTY; self.members])
-            } else {
-                Column::Sparse(FxHashMap::default())
-            });
+        let cell = self.cell_mut(local, m);
+        let first = !stored(cell);
+        cell[2] &= !PENDING;
+        if copies(cell) < COPIES {
+            cell[2] += 1;
         }
-        let members = self.members;
-        let cell = match &mut self.columns[m.index()] {
-            Column::Dense(v) => &mut v[local as usize],
-            Column::Sparse(map) => {
-                if map.len() * 8 >= members && !map.contains_key(&local) {
-                    let mut v = vec![EMPTY; members];
-                    for (&k, &c) in map.iter() {
-                        v[k as usize] = c;
-                    }
-                    self.columns[m.index()] = Column::Dense(v);
-                    match &mut self.columns[m.index()] {
-                        Column::Dense(v) => &mut v[local as usize],
-                        Column::Sparse(_) => unreachable!("just made dense"),
-                    }
-                } else {
-                    map.entry(local).or_insert(EMPTY)
-                }
-            }
-        };
-        cell.copies = cell.copies.saturating_add(1);
-        let first = cell.first == NEVER;
         if first {
-            cell.first = now.as_nanos();
-            cell.tampered = tampered;
+            set_first(cell, now.as_nanos());
+            if tampered {
+                cell[2] |= TAMPERED;
+            }
             self.records += 1;
             if let Some(k) = &mut self.known {
                 k[local as usize].push(m);
@@ -130,19 +134,75 @@ impl Storage {
         first
     }
 
+    /// For a copy of `m` that will arrive at peer `local` at `arrival`, from a sender that knows
+    /// every copy on its way will be stored on arrival if it is the first: if the copy will find
+    /// `m` stored (it is, or a copy arriving no later is on its way), counts it now and returns
+    /// true; otherwise notes this copy as the earliest on its way and returns false.
+    pub fn count_known_copy(&mut self, local: u32, m: MsgIdx, arrival: SimTime) -> bool {
+        let cell = self.cell_mut(local, m);
+        let t = arrival.as_nanos();
+        if stored(cell) || (cell[2] & PENDING != 0 && first_ns(cell) <= t) {
+            if copies(cell) < COPIES {
+                cell[2] += 1;
+            }
+            return true;
+        }
+        cell[2] |= PENDING;
+        set_first(cell, t);
+        false
+    }
+
+    /// Reads the cell of (`local`, `m`) and returns a word of it: a cheap way to have the memory
+    /// on its way to the cache before the cell is needed (several cells read in a row are fetched
+    /// at once, where reading each as it is needed waits for each in turn).
+    #[inline]
+    pub fn touch(&self, local: u32, m: MsgIdx) -> u32 {
+        match self.columns.get(m.index()) {
+            Some(Column::Dense(v)) => v.get(local as usize).map_or(0, |c| c[2]),
+            _ => 0,
+        }
+    }
+
+    fn cell_mut(&mut self, local: u32, m: MsgIdx) -> &mut Cell {
+        while self.columns.len() <= m.index() {
+            // Small services start dense: a column of 4096 cells is 48 KB, cheaper than hashing.
+            self.columns.push(if self.members <= DENSE_FROM_START {
+                Column::Dense(vec![EMPTY; self.members])
+            } else {
+                Column::Sparse(FxHashMap::default())
+            });
+        }
+        let members = self.members;
+        let column = &mut self.columns[m.index()];
+        if let Column::Sparse(map) = column
+            && map.len() * 8 >= members
+            && !map.contains_key(&local)
+        {
+            let mut v = vec![EMPTY; members];
+            for (&k, &c) in map.iter() {
+                v[k as usize] = c;
+            }
+            *column = Column::Dense(v);
+        }
+        match column {
+            Column::Dense(v) => &mut v[local as usize],
+            Column::Sparse(map) => map.entry(local).or_insert(EMPTY),
+        }
+    }
+
     /// True if peer `local` stored `m`.
     #[inline]
     pub fn has(&self, local: u32, m: MsgIdx) -> bool {
-        self.cell(local, m).first != NEVER
+        stored(&self.cell(local, m))
     }
 
     /// What peer `local` knows of `m`.
     pub fn get(&self, local: u32, m: MsgIdx) -> Option<Record> {
         let c = self.cell(local, m);
-        (c.first != NEVER).then(|| Record {
-            first_seen: SimTime::from_nanos(c.first),
-            copies: c.copies,
-            tampered: c.tampered,
+        stored(&c).then(|| Record {
+            first_seen: SimTime::from_nanos(first_ns(&c)),
+            copies: copies(&c),
+            tampered: c[2] & TAMPERED != 0,
         })
     }
 
@@ -213,6 +273,31 @@ impl Storage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_copies_are_counted_from_the_earliest_copy_on_its_way() {
+        for members in [16, 5000] {
+            let mut s = Storage::new(members, false, false);
+            let (t, m) = (SimTime::from_millis, MsgIdx(1));
+            // Nothing stored or on its way: this copy is the earliest, not known.
+            assert!(!s.count_known_copy(7, m, t(50)));
+            assert!(!s.has(7, m) && s.get(7, m).is_none(), "on its way is not stored");
+            // Arriving later than the earliest: known, counted. Earlier: the new earliest.
+            assert!(s.count_known_copy(7, m, t(60)));
+            assert!(s.count_known_copy(7, m, t(50)), "a tie arrives after the copy sent first");
+            assert!(!s.count_known_copy(7, m, t(40)));
+            assert!(s.count_known_copy(7, m, t(45)));
+            assert_eq!(s.records(), 0);
+            // The earliest arrives and is stored: the first copy, with the three counted early.
+            assert!(s.add(7, m, t(40), true));
+            assert_eq!(s.get(7, m), Some(Record { first_seen: t(40), copies: 4, tampered: true }));
+            // The copy once noted at 50 arrives as an event: a duplicate.
+            assert!(!s.add(7, m, t(50), false));
+            assert!(s.count_known_copy(7, m, t(70)));
+            assert_eq!(s.get(7, m).unwrap().copies, 6);
+            assert_eq!(s.records(), 1);
+        }
+    }
 
     #[test]
     fn first_seen_is_kept_copies_are_counted_and_columns_densify() {

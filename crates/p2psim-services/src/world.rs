@@ -7,7 +7,7 @@
 
 use p2psim_kernel::{Dist, EventQueue, Kernel, LazyRng, Model, Param, Resolved, Seed, SimDuration, SimTime, StreamKey};
 use p2psim_net::{
-    Admission, Admit, DropReason, Locations, NetConfig, NetError, NetEvent, Network, PeerId, PeerSpec, Topology,
+    Admission, Admit, DropReason, Locations, NetConfig, NetError, NetEvent, Network, PeerId, PeerSpec, Sent, Topology,
 };
 
 use crate::config::{PullGossipConfig, ServiceSpec, ValidationConfig};
@@ -236,6 +236,12 @@ pub struct World {
     unhandled: u64,
     topology: Topology,
     bootstrap: Bootstrap,
+    /// Copies of gossip messages to peers that have them, arriving before this time, are accounted
+    /// when sent (zero: never; see [`World::account_known_copies`]).
+    account_before: SimTime,
+    /// Per route (peer type × kind): the service that only counts known copies, if it alone
+    /// handles the route.
+    copy_counters: Vec<Option<u16>>,
 }
 
 fn bad(peer_type: &str, service: &str, field: &'static str, problem: impl Into<String>) -> BuildError {
@@ -305,7 +311,57 @@ impl World {
             unhandled: 0,
             topology,
             bootstrap,
+            account_before: SimTime::ZERO,
+            copy_counters: Vec::new(),
         })
+    }
+
+    /// Skips the arrival events whose outcome is known when the copy is sent: a copy of a gossip
+    /// message to a peer whose only service for gossip relays first copies (so it would just count
+    /// this one), arriving before `until`, when the peer has the message already or an earlier
+    /// copy is on its way to it. The copy is counted, in the storage, the receiver's monitor and
+    /// the network's counters, as it would have been on arrival; results are identical, events
+    /// fewer.
+    ///
+    /// Call it only when nothing can change a peer's state, links or partitions during the run
+    /// (no faults); it does nothing, and returns false, when a service manages links or messages
+    /// need validation. Copies that arrive at `until` or later, or at a slow receiver, still go as
+    /// events. Until `until` is reached, a copy accounted early may show in the counts before its
+    /// arrival time.
+    pub fn account_known_copies(&mut self, until: SimTime) -> bool {
+        // Links that change, or validation that keeps a receiver busy, would make a copy's
+        // outcome unknown until it arrives.
+        if self.services.iter().any(|s| s.imp.manages_links()) || !self.validator.specs.is_empty() {
+            return false;
+        }
+        self.copy_counters = self
+            .routes
+            .iter()
+            .enumerate()
+            .map(|(route, slots)| match slots[..] {
+                [slot]
+                    if route % Kind::COUNT == Kind::Gossip.index()
+                        && self.services[slot as usize].imp.counts_known_copies_only() =>
+                {
+                    Some(slot)
+                }
+                _ => None,
+            })
+            .collect();
+        self.account_before = until;
+        true
+    }
+
+    /// If `msg` may be a known copy for `to` (see [`World::account_known_copies`]): the service
+    /// that would count it.
+    #[inline]
+    fn copy_counter(&self, to: PeerId, msg: &Message) -> Option<(u16, MsgIdx)> {
+        if self.account_before == SimTime::ZERO {
+            return None;
+        }
+        let Message::Gossip { idx, validation: 0, .. } = *msg else { return None };
+        let route = self.peers.type_of(to) as usize * Kind::COUNT + Kind::Gossip.index();
+        Some((self.copy_counters[route]?, idx))
     }
 
     /// Starts every service (runners start at time 0, as in P2PSimpy) and, with
@@ -358,8 +414,19 @@ impl World {
         let kind = msg.kind();
         let size = p2psim_net::Payload::size(&msg);
         tracing::trace!(t = %k.now(), from = from.0, to = to.0, kind = kind.name(), size, "send");
+        let counter = if connectionless { None } else { self.copy_counter(to, &msg) };
         let result = if connectionless {
             self.net.send_connectionless(k, from, to, msg)
+        } else if let Some((slot, idx)) = counter {
+            // The receiving push service would only count a copy that finds the message stored:
+            // the storage tells, and counts it, from the copies stored or on their way.
+            let local = self.peers.local(to);
+            let storage = &mut self.services[slot as usize].shared.storage;
+            self.net
+                .send_or_account(k, from, to, msg, self.account_before, |arrival| {
+                    storage.count_known_copy(local, idx, arrival)
+                })
+                .map(Sent::time)
         } else {
             self.net.send(k, from, to, msg)
         };
@@ -396,6 +463,19 @@ impl World {
         Q: EventQueue<E>,
     {
         let mut effects = std::mem::take(&mut self.effects);
+        if self.account_before != SimTime::ZERO {
+            // The copies about to be sent will each look up the receiver's cell, most likely far
+            // from the cache in a big run: fetch them all at once first.
+            let mut any = 0;
+            for e in &effects {
+                if let Effect::Send { to, msg, .. } = e
+                    && let Some((slot, idx)) = self.copy_counter(*to, msg)
+                {
+                    any ^= self.services[slot as usize].shared.storage.touch(self.peers.local(*to), idx);
+                }
+            }
+            std::hint::black_box(any);
+        }
         for e in effects.drain(..) {
             match e {
                 Effect::Send { from, to, msg } => {

@@ -3,7 +3,7 @@
 use p2psim_disruption::{Event, Faulty, GraphSnapshot};
 use p2psim_kernel::{Kernel, Seed, SimTime, StreamKey};
 use p2psim_net::{Locations, NetConfig, PeerId, Topology};
-use p2psim_services::{Bootstrap, Kind, PeerTypeSpec, World};
+use p2psim_services::{Bootstrap, Kind, PeerTypeSpec, ServiceSpec, World};
 
 use crate::error::Error;
 use crate::experiment::{Experiment, Graph, LocationsSpec};
@@ -81,16 +81,23 @@ impl Simulation {
             .iter()
             .map(|t| PeerTypeSpec { name: t.name.clone(), physical: t.physical.clone(), services: t.services.clone() })
             .collect();
-        let net = NetConfig {
-            latency: exp.network.latency,
-            transmission: exp.network.transmission,
-            monitors: exp.network.monitors,
-            link_times: true,
-            loss: exp.network.loss,
-        };
+        let net =
+            NetConfig {
+                latency: exp.network.latency,
+                transmission: exp.network.transmission,
+                monitors: exp.network.monitors,
+                // When each link was last heard from matters only to connection managers.
+                link_times: exp.peer_types.iter().flat_map(|t| &t.services).any(|(_, s)| {
+                    matches!(s, ServiceSpec::ConnectionManager(_) | ServiceSpec::P2pConnectionManager(_))
+                }),
+                loss: exp.network.loss,
+            };
         let bootstrap = if exp.topology.hello { Bootstrap::Hello } else { Bootstrap::Instant };
-        let world = World::new(Seed(exp.seed), locations, net, &types, &kinds, topology, bootstrap)
+        let mut world = World::new(Seed(exp.seed), locations, net, &types, &kinds, topology, bootstrap)
             .map_err(|e| Error::build("peer_types", e))?;
+        if exp.network.account_known_copies && exp.faults.is_empty() {
+            world.account_known_copies(SimTime::from_millis(exp.until_ms));
+        }
         let gossip = match &exp.analysis.gossip {
             Some(g) => Some(world.service(&g.peer_type, &g.service).ok_or_else(|| {
                 Error::build("analysis.gossip", format!("type `{}` has no service named `{}`", g.peer_type, g.service))

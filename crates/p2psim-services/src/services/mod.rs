@@ -231,6 +231,17 @@ pub(crate) enum Imp {
 }
 
 impl Imp {
+    /// True if a copy of a gossip message the peer already has does nothing here but count: the
+    /// condition for accounting such copies when they are sent, without an arrival event.
+    pub(crate) fn counts_known_copies_only(&self) -> bool {
+        matches!(self, Imp::Push(p) if p.counts_known_copies_only())
+    }
+
+    /// True if the service makes or breaks links, or reads when a link was last heard from.
+    pub(crate) fn manages_links(&self) -> bool {
+        matches!(self, Imp::Cm(_) | Imp::P2pCm(_))
+    }
+
     /// The kinds this service handles.
     pub(crate) fn kinds(&self) -> &'static [Kind] {
         use Kind::*;

@@ -25,6 +25,12 @@ impl PushGossip {
         PushGossip { fanout: c.fanout as usize, relay: c.relay, exclude, malicious }
     }
 
+    /// True if a copy of a message the peer already has is only counted (relay on the first copy,
+    /// not malicious).
+    pub(crate) fn counts_known_copies_only(&self) -> bool {
+        self.relay == Relay::FirstCopy && !self.malicious
+    }
+
     pub(crate) fn on_message(&mut self, cx: &mut Cx<'_>, sh: &mut Shared, to: PeerId, from: PeerId, msg: &Message) {
         let Message::Gossip { idx, ttl, tampered, validation, size } = *msg else { return };
         let local = cx.peers.local(to);

@@ -3,6 +3,7 @@
 mod determinism;
 mod errors;
 mod golden;
+mod known_copies;
 mod loader;
 mod sweep;
 mod tutorial;
