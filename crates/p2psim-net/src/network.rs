@@ -420,6 +420,15 @@ impl<M: Payload> Network<M> {
         self.location[p.index()]
     }
 
+    /// Reads what a send to `p` will read of it (its flags and location) and returns a word of
+    /// it: for a caller about to send to many peers, a way to fetch their data all at once instead
+    /// of waiting for each in turn.
+    #[inline]
+    pub fn touch(&self, p: PeerId) -> u32 {
+        u32::from(self.flags.get(p.index()).copied().unwrap_or(0))
+            ^ self.location.get(p.index()).map_or(0, |l| l.index() as u32)
+    }
+
     /// The peer's state.
     pub fn state(&self, p: PeerId) -> PeerState {
         self.hot[p.index()].state

@@ -472,6 +472,7 @@ impl World {
                     && let Some((slot, idx)) = self.copy_counter(*to, msg)
                 {
                     any ^= self.services[slot as usize].shared.storage.touch(self.peers.local(*to), idx);
+                    any ^= self.net.touch(*to);
                 }
             }
             std::hint::black_box(any);
