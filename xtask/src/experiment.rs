@@ -26,7 +26,9 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-fn input(e: Error) -> anyhow::Error {
+/// Bad input (a file, a field, a folder holding another sweep) exits with status 2; what the
+/// system refuses exits with 1.
+pub(crate) fn input(e: Error) -> anyhow::Error {
     match e {
         Error::Io { .. } => anyhow::Error::new(e),
         other => InputError(other.to_string()).into(),
@@ -52,23 +54,23 @@ pub(crate) struct Args {
     log: Option<String>,
 }
 
+/// A progress bar on a terminal (hidden otherwise, so logs and pipes stay clean).
+pub(crate) fn progress_bar(len: u64, template: &str, prefix: &str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(len);
+    b.set_style(indicatif::ProgressStyle::with_template(template).expect("valid template").progress_chars("=> "));
+    b.set_prefix(prefix.to_owned());
+    b
+}
+
 /// Runs one experiment into `dir` (an existing staging folder), with a progress bar on a terminal.
 fn run_one(exp: &Experiment, dir: &Path, log: Option<&str>) -> Result<(Summary, u64, f64)> {
     let wall = Instant::now();
     let mut sim = Simulation::new(exp).map_err(input)?;
     let until = SimTime::from_millis(exp.until_ms);
-    let bar = if std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(100);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{prefix:>12} [{bar:40}] {pos}% {elapsed} (eta {eta})")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        b.set_prefix(exp.name.clone());
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = progress_bar(100, "{prefix:>12} [{bar:40}] {pos}% {elapsed} (eta {eta})", &exp.name);
     let filter = log.map(str::to_owned).or_else(|| std::env::var("RUST_LOG").ok());
     let step = |sim: &mut Simulation| -> Result<()> {
         for i in 1..=100u64 {

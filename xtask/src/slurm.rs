@@ -98,9 +98,9 @@ pub(crate) fn submit(spec: &SweepSpec, base: &p2psim::Experiment, out: &Path, op
             out.display()
         );
     }
-    let missing = p2psim::prepare(spec, base, &out).map_err(crate::sweep::input)?;
+    let missing = p2psim::prepare(spec, base, &out).map_err(crate::experiment::input)?;
     if missing.is_empty() {
-        p2psim::gather(spec, &out).map_err(crate::sweep::input)?;
+        p2psim::gather(spec, &out).map_err(crate::experiment::input)?;
         println!("{}: every run has its result; runs.csv and points.csv written in {}", spec.name, out.display());
         return Ok(());
     }

@@ -3,14 +3,13 @@
 //! `points.csv` and a plot per chosen metric. Start it again after a kill: finished runs are kept.
 //! With `--slurm`, the missing runs go to a Slurm cluster instead (see `slurm.rs`).
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
-use p2psim::{Error, SweepSpec};
+use p2psim::SweepSpec;
 
-use crate::experiment::InputError;
+use crate::experiment::input;
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -40,15 +39,6 @@ pub(crate) struct Args {
     wait: bool,
 }
 
-/// Bad input (the sweep file, the experiment, a folder holding another sweep) exits with status 2;
-/// what the system refuses exits with 1.
-pub(crate) fn input(e: Error) -> anyhow::Error {
-    match e {
-        Error::Io { .. } => anyhow::Error::new(e),
-        other => InputError(other.to_string()).into(),
-    }
-}
-
 pub(crate) fn run(args: Args) -> Result<()> {
     let (spec, base) = SweepSpec::load(&args.file).map_err(input)?;
     let out = args.out.unwrap_or_else(|| PathBuf::from("out").join(&spec.name));
@@ -63,18 +53,11 @@ pub(crate) fn run(args: Args) -> Result<()> {
     }
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let total = spec.runs().len();
-    let bar = if std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(total as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} runs, {elapsed} (eta {eta})")
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        b.set_prefix(spec.name.clone());
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = crate::experiment::progress_bar(
+        total as u64,
+        "{prefix} [{bar:40}] {pos}/{len} runs, {elapsed} (eta {eta})",
+        &spec.name,
+    );
     let wall = Instant::now();
     let outcome =
         p2psim::run_sweep(&spec, &base, &out, jobs, &|done, _| bar.set_position(done as u64)).map_err(input)?;
