@@ -155,13 +155,17 @@ pub struct ServiceRef {
     pub service: String,
 }
 
+/// The most live-graph snapshots one run may take (each becomes a frame of `graph.gif`).
+pub const MAX_SNAPSHOTS: u64 = 10_000;
+
 /// What to analyse and record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AnalysisSpec {
     /// The service whose storage the tables are read from; default: the first gossip-like service.
     pub gossip: Option<ServiceRef>,
-    /// Record the live graph every this many ms (for animations).
+    /// Record the live graph every this many ms (for animations), at most [`MAX_SNAPSHOTS`]
+    /// times in a run.
     pub snapshot_every_ms: Option<f64>,
     /// Draw the plots.
     #[serde(default = "yes")]
@@ -344,6 +348,23 @@ impl Experiment {
             return Err(invalid(
                 "analysis.snapshot_every_ms".into(),
                 format!("must be a positive number of ms, got {every}"),
+                None,
+            ));
+        }
+        if let Some(every) = self.analysis.snapshot_every_ms
+            && self.until_ms as f64 / every >= MAX_SNAPSHOTS as f64
+        {
+            // Each snapshot holds the live graph and becomes a PNG frame: a snapshot every
+            // microsecond of a 6 s run would be six million frames and many GB.
+            return Err(invalid(
+                "analysis.snapshot_every_ms".into(),
+                format!(
+                    "{every} ms over until_ms {} would take {:.0} snapshots, each a frame of the graph \
+                     animation; at most {MAX_SNAPSHOTS} are allowed, so take one every {} ms or more",
+                    self.until_ms,
+                    (self.until_ms as f64 / every).floor() + 1.0,
+                    self.until_ms.div_ceil(MAX_SNAPSHOTS - 1)
+                ),
                 None,
             ));
         }

@@ -80,6 +80,23 @@ fn out_of_range_numbers_are_named() {
     let e =
         error_of(&gossip_with("scale: 1310720)),\n                download", "scale: -1)),\n                download"));
     assert!(e.to_string().contains("scale"), "{e}");
+    let snapshots = |every: &str| {
+        gossip_with(
+            "analysis: (plots: false),",
+            &format!("analysis: (plots: false, snapshot_every_ms: Some({every})),"),
+        )
+    };
+    let e = error_of(&snapshots("0.001"));
+    assert!(e.to_string().contains("analysis.snapshot_every_ms: 0.001 ms over until_ms"), "{e}");
+    assert!(e.to_string().contains("at most 10000 are allowed"), "{e}");
+    let until = Experiment::from_ron(&snapshots("1"), "ok.ron").expect("one frame a ms is accepted").until_ms;
+    let least = until.div_ceil(p2psim::MAX_SNAPSHOTS - 1);
+    assert!(e.to_string().contains(&format!("take one every {least} ms or more")), "{e}");
+    // The boundary: `until / every` snapshots after the first, at most MAX_SNAPSHOTS in all.
+    let edge = until as f64 / p2psim::MAX_SNAPSHOTS as f64;
+    assert!(Experiment::from_ron(&snapshots(&format!("{edge}")), "bad.ron").is_err());
+    Experiment::from_ron(&snapshots(&format!("{}", edge * 1.001)), "ok.ron").expect("just under the limit");
+    assert!(Experiment::from_ron(&snapshots(&(least - 1).to_string()), "bad.ron").is_err());
 }
 
 #[test]
