@@ -143,6 +143,38 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         Ok(self.processed - before)
     }
 
+    /// Like [`Kernel::run_until`], but handles at most `max_events` events.
+    ///
+    /// Returns the number handled. The clock moves to `until` only when every event before it was
+    /// handled; when the budget runs out first it stays at the last event handled, and a later call
+    /// continues exactly where this one stopped.
+    pub fn run_until_at_most<M: Model<E>>(
+        &mut self,
+        until: SimTime,
+        max_events: u64,
+        model: &mut M,
+    ) -> Result<u64, ScheduleError> {
+        if until < self.now {
+            return Err(ScheduleError::RunBackwards { until, now: self.now });
+        }
+        let limit = until.as_nanos();
+        let mut handled = 0;
+        while handled < max_events {
+            let Some(entry) = self.queue.pop_before(limit) else {
+                self.now = until;
+                return Ok(handled);
+            };
+            self.now = SimTime::from_nanos(entry.time);
+            self.processed += 1;
+            handled += 1;
+            model.handle(self, entry.event);
+        }
+        if self.queue.peek_time().is_none_or(|t| t >= limit) {
+            self.now = until;
+        }
+        Ok(handled)
+    }
+
     /// Handles every pending event, however far in the future, and leaves the clock at the last one.
     pub fn run_to_completion<M: Model<E>>(&mut self, model: &mut M) -> u64 {
         let before = self.processed;

@@ -121,17 +121,36 @@ impl Simulation {
 
     /// Runs every event strictly before `t` (snapshots of the live graph taken on the way).
     pub fn run_until(&mut self, t: SimTime) -> Result<(), Error> {
+        self.run_until_at_most(t, u64::MAX).map(|_| ())
+    }
+
+    /// Runs like [`Simulation::run_until`], but handles at most `max_events` events; returns
+    /// whether `t` was reached.
+    ///
+    /// A guard for experiments whose size is not known in advance (generated or user-supplied
+    /// files): a producer at a million messages a second stops at the budget instead of filling
+    /// memory. A run that stopped at the budget continues exactly where it stopped when called
+    /// again, so chunks of any size give the same results as one call.
+    pub fn run_until_at_most(&mut self, t: SimTime, max_events: u64) -> Result<bool, Error> {
         if t < self.kernel.now() {
             return Err(Error::build("until", format!("cannot run back to {t} from {}", self.kernel.now())));
         }
-        while let Some(at) = self.next_snapshot.filter(|&at| at <= t) {
-            self.kernel.run_until(at, &mut self.model).expect("checked above");
+        let mut budget = max_events;
+        loop {
+            // Events strictly before the next snapshot come first; the snapshot shows the graph
+            // as they left it.
+            let stop = self.next_snapshot.filter(|&at| at <= t);
+            let segment_end = stop.unwrap_or(t);
+            let handled = self.kernel.run_until_at_most(segment_end, budget, &mut self.model).expect("checked above");
+            budget -= handled;
+            if self.kernel.now() < segment_end {
+                return Ok(false);
+            }
+            let Some(at) = stop else { return Ok(true) };
             self.snapshots.push(self.model.snapshot(at));
             let every = self.experiment.analysis.snapshot_every_ms.expect("set when snapshots are on");
             self.next_snapshot = Some(at + p2psim_kernel::SimDuration::from_millis_f64(every));
         }
-        self.kernel.run_until(t, &mut self.model).expect("checked above");
-        Ok(())
     }
 
     /// Runs to the experiment's `until_ms`.

@@ -29,3 +29,22 @@ fn a_run_in_chunks_equals_one_run() {
     sim.run().unwrap();
     assert_eq!(p2psim::report(&sim).0.to_json(), one);
 }
+
+#[test]
+fn a_run_under_an_event_budget_stops_there_and_continues_exactly() {
+    let (_, exp) = example("faults-push");
+    let mut whole = Simulation::new(&exp).unwrap();
+    whole.run().unwrap();
+    let end = SimTime::from_millis(exp.until_ms);
+    let mut sim = Simulation::new(&exp).unwrap();
+    let mut stops = 0;
+    while !sim.run_until_at_most(end, 997).unwrap() {
+        stops += 1;
+        assert_eq!(sim.events(), stops * 997, "a run stops short only at its budget");
+        assert!(sim.now() < end);
+    }
+    assert!(stops > 5, "the budget should bite: {stops} stops for {} events", sim.events());
+    assert_eq!(p2psim::report(&sim).0.to_json(), p2psim::report(&whole).0.to_json());
+    assert_eq!(sim.snapshots().len(), 61, "snapshots at 0, 100, …, 6000 ms");
+    assert_eq!(sim.snapshots(), whole.snapshots());
+}
