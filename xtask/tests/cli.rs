@@ -32,7 +32,7 @@ fn a_good_run_writes_the_whole_folder() {
     let run = xtask().args(["experiment", file, "--out", dir.to_str().unwrap(), "--seed", "7"]).output().unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     for f in
-        ["experiment.ron", "summary.json", "delays.csv", "copies.csv", "traffic.csv", "convergence.csv", "topology.dot"]
+        ["experiment.ron", "summary.json", "delays.csv", "copies.csv", "traffic.csv", "traffic-per-second.csv", "convergence.csv", "topology.dot"]
     {
         assert!(dir.join(f).is_file(), "{f}");
     }

@@ -3,6 +3,7 @@
 use p2psim_services::Messages;
 
 use crate::summary::Tables;
+use crate::traffic::TrafficTable;
 
 fn writer() -> csv::Writer<Vec<u8>> {
     csv::Writer::from_writer(Vec::new())
@@ -59,6 +60,29 @@ pub fn traffic_csv(t: &Tables) -> String {
         for (col, p) in t.traffic.peers.iter().enumerate() {
             w.write_record([s.to_string(), p.0.to_string(), b[col].to_string(), m[col].to_string()]).expect("memory");
         }
+    }
+    finish(w)
+}
+
+/// `traffic-per-second.csv`: per second, the median, mean and standard deviation over peers of the
+/// bytes and messages each received in that second (what the bandwidth and message-count plots
+/// show), without a row per peer.
+pub fn traffic_per_second_csv(t: &Tables) -> String {
+    let bytes = TrafficTable::per_second(&t.traffic.bytes_f64());
+    let msgs = TrafficTable::per_second(&t.traffic.msgs_f64());
+    let mut w = writer();
+    w.write_record([
+        "second",
+        "bytes_in_median",
+        "bytes_in_mean",
+        "bytes_in_sd",
+        "msgs_in_median",
+        "msgs_in_mean",
+        "msgs_in_sd",
+    ])
+    .expect("memory");
+    for (s, (b, m)) in bytes.iter().zip(&msgs).enumerate() {
+        w.write_record([s.to_string(), ms(b.0), ms(b.1), ms(b.2), ms(m.0), ms(m.1), ms(m.2)]).expect("memory");
     }
     finish(w)
 }

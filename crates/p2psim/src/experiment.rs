@@ -170,11 +170,45 @@ pub struct AnalysisSpec {
     /// Draw the plots.
     #[serde(default = "yes")]
     pub plots: bool,
+    /// Whether to write the tables with one row per (message, peer) (`delays.csv`, `copies.csv`)
+    /// and per (second, peer) (`traffic.csv`), and their heatmaps.
+    pub peer_tables: PeerTables,
 }
 
 impl Default for AnalysisSpec {
     fn default() -> Self {
-        AnalysisSpec { gossip: None, snapshot_every_ms: None, plots: true }
+        AnalysisSpec { gossip: None, snapshot_every_ms: None, plots: true, peer_tables: PeerTables::Auto }
+    }
+}
+
+/// Whether a run writes its per-peer tables.
+///
+/// At a million peers and 100 messages they are 10^8 rows, several GB of CSV that take longer to
+/// write than the run takes, while the summary, the per-message convergence and the per-second
+/// traffic say what such a run has to say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PeerTables {
+    /// When the run has at most [`PeerTables::AUTO_MAX_CELLS`] (message, peer) cells.
+    #[default]
+    Auto,
+    /// Always, however large.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl PeerTables {
+    /// The most (message, peer) cells for which [`PeerTables::Auto`] writes the tables: 10^7,
+    /// about 450 MB of `delays.csv`.
+    pub const AUTO_MAX_CELLS: u64 = 10_000_000;
+
+    /// Whether a run with `peers` peers (of the analysed service) and `messages` messages writes them.
+    pub fn wanted(self, peers: u64, messages: u64) -> bool {
+        match self {
+            PeerTables::Auto => peers.saturating_mul(messages) <= Self::AUTO_MAX_CELLS,
+            PeerTables::Always => true,
+            PeerTables::Never => false,
+        }
     }
 }
 

@@ -38,8 +38,8 @@ pub use p2psim_services as services;
 
 pub use error::Error;
 pub use experiment::{
-    AnalysisSpec, Attach, Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS, NetworkSpec, PeerGroup, PeerTypeDef,
-    ServiceRef, TopologySpec,
+    AnalysisSpec, Attach, Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS, NetworkSpec, PeerGroup, PeerTables,
+    PeerTypeDef, ServiceRef, TopologySpec,
 };
 pub use output::{comparison_json, report, write_file_atomically, write_folder_atomically, write_results};
 pub use simulation::Simulation;

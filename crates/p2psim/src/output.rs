@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use p2psim_analysis::{Summary, Tables, convergence_csv, copies_csv, delays_csv, plot, traffic_csv};
+use p2psim_analysis::{
+    Summary, Tables, convergence_csv, copies_csv, delays_csv, plot, traffic_csv, traffic_per_second_csv,
+};
 use p2psim_net::PeerState;
 
 use crate::error::Error;
@@ -68,9 +70,11 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Error> {
 }
 
 /// Writes everything about a finished run into `dir` (which must exist): `experiment.ron` (the
-/// resolved experiment, rerunnable as is), `summary.json`, `delays.csv`, `copies.csv`,
-/// `traffic.csv`, `convergence.csv`, and, when the experiment asks for plots, PNG heatmaps,
-/// histogram, traffic and convergence plots, and graph frames with an animated GIF.
+/// resolved experiment, rerunnable as is), `summary.json`, `convergence.csv`,
+/// `traffic-per-second.csv`, `topology.dot`, the per-peer tables `delays.csv`, `copies.csv` and
+/// `traffic.csv` unless `analysis.peer_tables` leaves them out, and, when the experiment asks for
+/// plots, PNG heatmaps (with the per-peer tables), histogram, traffic and convergence plots, and
+/// graph frames with an animated GIF.
 pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
     let mut exp = sim.experiment().clone();
     exp.until_ms = sim.now().as_nanos() / 1_000_000;
@@ -78,20 +82,27 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
     let (summary, tables) = report(sim);
     write(dir, "topology.dot", &live_dot(sim))?;
     let messages = sim.world().messages();
+    let peer_tables = exp.analysis.peer_tables.wanted(tables.delays.peers.len() as u64, messages.len() as u64);
     write(dir, "summary.json", &summary.to_json())?;
-    write(dir, "delays.csv", &delays_csv(&tables, messages))?;
-    write(dir, "copies.csv", &copies_csv(&tables, messages))?;
-    write(dir, "traffic.csv", &traffic_csv(&tables))?;
+    if peer_tables {
+        write(dir, "delays.csv", &delays_csv(&tables, messages))?;
+        write(dir, "copies.csv", &copies_csv(&tables, messages))?;
+        write(dir, "traffic.csv", &traffic_csv(&tables))?;
+    }
+    write(dir, "traffic-per-second.csv", &traffic_per_second_csv(&tables))?;
     write(dir, "convergence.csv", &convergence_csv(&tables, messages))?;
     if exp.analysis.plots && !tables.delays.messages.is_empty() {
         let plot_err = |e: plot::PlotError| Error::Io { file: e.path, message: e.message };
-        plot::heatmap(&dir.join("delays.png"), "Delivery delay (ms)", &tables.delays).map_err(plot_err)?;
-        let copies = p2psim_analysis::Table {
-            messages: tables.copies.messages.clone(),
-            peers: tables.copies.peers.clone(),
-            cells: tables.copies.cells.iter().map(|r| r.iter().map(|c| c.map(f64::from)).collect()).collect(),
-        };
-        plot::heatmap(&dir.join("copies.png"), "Copies received per peer and message", &copies).map_err(plot_err)?;
+        if peer_tables {
+            plot::heatmap(&dir.join("delays.png"), "Delivery delay (ms)", &tables.delays).map_err(plot_err)?;
+            let copies = p2psim_analysis::Table {
+                messages: tables.copies.messages.clone(),
+                peers: tables.copies.peers.clone(),
+                cells: tables.copies.cells.iter().map(|r| r.iter().map(|c| c.map(f64::from)).collect()).collect(),
+            };
+            plot::heatmap(&dir.join("copies.png"), "Copies received per peer and message", &copies)
+                .map_err(plot_err)?;
+        }
         let counts: Vec<u32> = tables.copies.values().collect();
         plot::histogram(
             &dir.join("copies-histogram.png"),
