@@ -31,9 +31,16 @@ fn a_good_run_writes_the_whole_folder() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/experiments/gossip.ron");
     let run = xtask().args(["experiment", file, "--out", dir.to_str().unwrap(), "--seed", "7"]).output().unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    for f in
-        ["experiment.ron", "summary.json", "delays.csv", "copies.csv", "traffic.csv", "traffic-per-second.csv", "convergence.csv", "topology.dot"]
-    {
+    for f in [
+        "experiment.ron",
+        "summary.json",
+        "delays.csv",
+        "copies.csv",
+        "traffic.csv",
+        "traffic-per-second.csv",
+        "convergence.csv",
+        "topology.dot",
+    ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
     let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();

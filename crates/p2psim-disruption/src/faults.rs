@@ -495,6 +495,13 @@ impl Model<Event> for Faulty {
             Event::Global { fault, on } => self.global_step(fault as usize, on),
         }
     }
+
+    #[inline]
+    fn prefetch(&self, event: &Event) {
+        if let Event::World(e) = event {
+            self.world.prefetch(e);
+        }
+    }
 }
 
 fn select(world: &World, fi: usize, spec: &FaultSpec) -> Result<Vec<PeerId>, FaultError> {

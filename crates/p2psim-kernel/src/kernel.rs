@@ -12,7 +12,22 @@ use crate::time::{SimDuration, SimTime};
 pub trait Model<E> {
     /// Reacts to one event. `kernel.now()` is the event's time.
     fn handle<Q: EventQueue<E>>(&mut self, kernel: &mut Kernel<E, Q>, event: E);
+
+    /// A hint that `event` is due soon (a few events from now): bring what handling it will read
+    /// into the cache, so that its memory is on its way while earlier events are handled. Must
+    /// not change anything. The default does nothing.
+    ///
+    /// In a big model every event reads a few peer records at random addresses, each a wait on
+    /// memory; asking for them ahead lets those waits overlap the work of earlier events.
+    #[inline]
+    fn prefetch(&self, event: &E) {
+        let _ = event;
+    }
 }
+
+/// How many events ahead of the one being handled [`Model::prefetch`] is asked about: far enough
+/// for memory (a few hundred ns) to answer while the events before it are handled.
+const PREFETCH_AHEAD: usize = 1;
 
 /// A caller mistake when scheduling or running. Never fatal: the kernel's state is unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -137,6 +152,9 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         while let Some(entry) = self.queue.pop_before(limit) {
             self.now = SimTime::from_nanos(entry.time);
             self.processed += 1;
+            if let Some(soon) = self.queue.ahead(PREFETCH_AHEAD) {
+                model.prefetch(soon);
+            }
             model.handle(self, entry.event);
         }
         self.now = until;
@@ -167,6 +185,9 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
             self.now = SimTime::from_nanos(entry.time);
             self.processed += 1;
             handled += 1;
+            if let Some(soon) = self.queue.ahead(PREFETCH_AHEAD) {
+                model.prefetch(soon);
+            }
             model.handle(self, entry.event);
         }
         if self.queue.peek_time().is_none_or(|t| t >= limit) {

@@ -37,6 +37,13 @@ pub(crate) struct Links {
 }
 
 impl Links {
+    /// Asks the CPU to bring where `p`'s links are into the cache.
+    #[inline]
+    pub(crate) fn prefetch(&self, p: PeerId) {
+        prefetch_index::prefetch_index(&self.start, p.index());
+        prefetch_index::prefetch_index(&self.len, p.index());
+    }
+
     pub(crate) fn new(peers: usize, track_meta: bool, fixed_latency: bool) -> Links {
         Links {
             start: vec![0; peers],

@@ -420,13 +420,24 @@ impl<M: Payload> Network<M> {
         self.location[p.index()]
     }
 
-    /// Reads what a send to `p` will read of it (its flags and location) and returns a word of
-    /// it: for a caller about to send to many peers, a way to fetch their data all at once instead
-    /// of waiting for each in turn.
+    /// Asks the CPU to bring what a send to `p` reads of it (its flags and location) into the
+    /// cache, without waiting: for a caller about to send to many peers, a way to fetch their data
+    /// all at once instead of waiting for each in turn.
     #[inline]
-    pub fn touch(&self, p: PeerId) -> u32 {
-        u32::from(self.flags.get(p.index()).copied().unwrap_or(0))
-            ^ self.location.get(p.index()).map_or(0, |l| l.index() as u32)
+    pub fn prefetch(&self, p: PeerId) {
+        prefetch_index::prefetch_index(&self.flags, p.index());
+        prefetch_index::prefetch_index(&self.location, p.index());
+    }
+
+    /// Asks the CPU to bring what a message's arrival at `p` reads of it (flags, state and
+    /// bandwidth, location, where its links are) into the cache, without waiting: see
+    /// [`p2psim_kernel::Model::prefetch`].
+    #[inline]
+    pub fn prefetch_arrival(&self, p: PeerId) {
+        prefetch_index::prefetch_index(&self.flags, p.index());
+        prefetch_index::prefetch_index(&self.hot, p.index());
+        prefetch_index::prefetch_index(&self.location, p.index());
+        self.links.prefetch(p);
     }
 
     /// The peer's state.

@@ -152,14 +152,13 @@ impl Storage {
         false
     }
 
-    /// Reads the cell of (`local`, `m`) and returns a word of it: a cheap way to have the memory
-    /// on its way to the cache before the cell is needed (several cells read in a row are fetched
-    /// at once, where reading each as it is needed waits for each in turn).
+    /// Asks the CPU to bring the cell of (`local`, `m`) into the cache, without waiting for it:
+    /// several cells prefetched in a row are fetched at once, where reading each as it is needed
+    /// waits for each in turn.
     #[inline]
-    pub fn touch(&self, local: u32, m: MsgIdx) -> u32 {
-        match self.columns.get(m.index()) {
-            Some(Column::Dense(v)) => v.get(local as usize).map_or(0, |c| c[2]),
-            _ => 0,
+    pub fn prefetch(&self, local: u32, m: MsgIdx) {
+        if let Some(Column::Dense(v)) = self.columns.get(m.index()) {
+            prefetch_index::prefetch_index(v, local as usize);
         }
     }
 

@@ -364,6 +364,27 @@ impl World {
         Some((self.copy_counters[route]?, idx))
     }
 
+    /// Asks the CPU to bring what handling `event` will read into the cache (see
+    /// [`p2psim_kernel::Model::prefetch`]): for a gossip arrival, the receiver's network record,
+    /// traffic counters, storage cells and generators.
+    #[inline]
+    pub fn prefetch(&self, event: &Event) {
+        if let Event::Net(NetEvent::Arrive { to, msg, .. }) = event {
+            self.net.prefetch_arrival(*to);
+            if let Some(t) = self.traffic.get(to.index()) {
+                prefetch_index::prefetch_index(t.msgs.as_slice(), Kind::Gossip.index());
+                prefetch_index::prefetch_index(t.bytes.as_slice(), Kind::Gossip.index());
+            }
+            if let Message::Gossip { idx, .. } = *msg {
+                let route = self.peers.type_of(*to) as usize * Kind::COUNT + Kind::Gossip.index();
+                let local = self.peers.local(*to);
+                for &slot in &self.routes[route] {
+                    self.services[slot as usize].shared.prefetch(local, idx);
+                }
+            }
+        }
+    }
+
     /// Starts every service (runners start at time 0, as in P2PSimpy) and, with
     /// [`Bootstrap::Hello`], sends the `Hello`s. Call once, before running.
     pub fn start<E, Q>(&mut self, k: &mut Kernel<E, Q>)
@@ -466,16 +487,14 @@ impl World {
         if self.account_before != SimTime::ZERO {
             // The copies about to be sent will each look up the receiver's cell, most likely far
             // from the cache in a big run: fetch them all at once first.
-            let mut any = 0;
             for e in &effects {
                 if let Effect::Send { to, msg, .. } = e
                     && let Some((slot, idx)) = self.copy_counter(*to, msg)
                 {
-                    any ^= self.services[slot as usize].shared.storage.touch(self.peers.local(*to), idx);
-                    any ^= self.net.touch(*to);
+                    self.services[slot as usize].shared.storage.prefetch(self.peers.local(*to), idx);
+                    self.net.prefetch(*to);
                 }
             }
-            std::hint::black_box(any);
         }
         for e in effects.drain(..) {
             match e {

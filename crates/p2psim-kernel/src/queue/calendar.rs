@@ -375,6 +375,17 @@ impl<E: Clone> EventQueue<E> for CalendarQueue<E> {
         self.min_time()
     }
 
+    #[inline]
+    fn ahead(&self, k: usize) -> Option<&E> {
+        // The drained slot pops from its end. With late pushes pending, the order interleaves the
+        // two and no cheap answer is exact: none then.
+        if !self.late.is_empty() {
+            return None;
+        }
+        let i = self.current.len().checked_sub(k + 1)?;
+        Some(&self.current[i].event)
+    }
+
     fn len(&self) -> usize {
         self.len
     }

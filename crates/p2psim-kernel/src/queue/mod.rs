@@ -68,6 +68,13 @@ pub trait EventQueue<E> {
     }
     /// Bytes of memory held, including spare capacity (for reports of bytes per peer).
     fn memory_bytes(&self) -> usize;
+    /// The event that the `k + 1`-th pop from now will return if nothing is pushed in between,
+    /// as a hint for prefetching; `None` when the queue cannot tell cheaply.
+    #[inline]
+    fn ahead(&self, k: usize) -> Option<&E> {
+        let _ = k;
+        None
+    }
 }
 
 /// A borrowed queue is a queue: lets a caller keep the queue and inspect it after a run.
@@ -86,5 +93,8 @@ impl<E, Q: EventQueue<E>> EventQueue<E> for &mut Q {
     }
     fn memory_bytes(&self) -> usize {
         (**self).memory_bytes()
+    }
+    fn ahead(&self, k: usize) -> Option<&E> {
+        (**self).ahead(k)
     }
 }

@@ -31,11 +31,23 @@ fn replay<Q: EventQueue<u64>>(mut q: Q, ops: &[Op]) -> Vec<(u64, u64)> {
             }
             Op::PopUntil(adv) => {
                 let limit = now + adv;
+                // What `ahead` foretold, checked against the pops that follow (no push between).
+                let mut foretold: Vec<(usize, u64)> = Vec::new();
                 while let Some(e) = q.pop_before(limit) {
                     assert_eq!(e.seq, e.event);
                     assert!(e.time >= now, "popped an event from the past");
                     now = e.time;
                     out.push(e.key());
+                    for k in 0..3 {
+                        if let Some(&ev) = q.ahead(k) {
+                            foretold.push((out.len() + k, ev));
+                        }
+                    }
+                }
+                for (at, ev) in foretold {
+                    if let Some(&(_, seq)) = out.get(at) {
+                        assert_eq!(seq, ev, "ahead foretold the wrong event");
+                    }
                 }
                 now = limit;
             }

@@ -53,6 +53,14 @@ impl Shared {
         Shared { name, type_id, members, storage, rngs, seed, key, scratch: Vec::new(), sent: [0; Kind::COUNT] }
     }
 
+    /// Asks the CPU to bring what a message's arrival at member `local` reads (its storage cell,
+    /// the handle of its generator) into the cache.
+    #[inline]
+    pub(crate) fn prefetch(&self, local: u32, m: crate::MsgIdx) {
+        self.storage.prefetch(local, m);
+        prefetch_index::prefetch_index(&self.rngs, local as usize);
+    }
+
     /// The peer's own stream for this service.
     #[inline]
     pub(crate) fn rng(&mut self, local: u32) -> &mut SimRng {
