@@ -202,6 +202,9 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         while let Some(entry) = self.queue.pop_before(u64::MAX) {
             self.now = SimTime::from_nanos(entry.time);
             self.processed += 1;
+            if let Some(soon) = self.queue.ahead(PREFETCH_AHEAD) {
+                model.prefetch(soon);
+            }
             model.handle(self, entry.event);
         }
         self.processed - before
