@@ -144,21 +144,7 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
     /// continues the run; a run split into chunks handles the same events in the same order as one
     /// call, as long as nothing is scheduled from outside in between.
     pub fn run_until<M: Model<E>>(&mut self, until: SimTime, model: &mut M) -> Result<u64, ScheduleError> {
-        if until < self.now {
-            return Err(ScheduleError::RunBackwards { until, now: self.now });
-        }
-        let before = self.processed;
-        let limit = until.as_nanos();
-        while let Some(entry) = self.queue.pop_before(limit) {
-            self.now = SimTime::from_nanos(entry.time);
-            self.processed += 1;
-            if let Some(soon) = self.queue.ahead(PREFETCH_AHEAD) {
-                model.prefetch(soon);
-            }
-            model.handle(self, entry.event);
-        }
-        self.now = until;
-        Ok(self.processed - before)
+        self.run_until_at_most(until, u64::MAX, model)
     }
 
     /// Like [`Kernel::run_until`], but handles at most `max_events` events.
