@@ -3,6 +3,7 @@
 use p2psim_services::Messages;
 
 use crate::summary::Tables;
+#[cfg(doc)]
 use crate::traffic::TrafficTable;
 
 fn writer() -> csv::Writer<Vec<u8>> {
@@ -66,10 +67,9 @@ pub fn traffic_csv(t: &Tables) -> String {
 
 /// `traffic-per-second.csv`: per second, the median, mean and standard deviation over peers of the
 /// bytes and messages each received in that second (what the bandwidth and message-count plots
-/// show), without a row per peer.
-pub fn traffic_per_second_csv(t: &Tables) -> String {
-    let bytes = TrafficTable::per_second(&t.traffic.bytes_f64());
-    let msgs = TrafficTable::per_second(&t.traffic.msgs_f64());
+/// show), without a row per peer. `bytes` and `msgs` are [`TrafficTable::per_second`] of the
+/// traffic table's bytes and messages.
+pub fn traffic_per_second_csv(bytes: &[(f64, f64, f64)], msgs: &[(f64, f64, f64)]) -> String {
     let mut w = writer();
     w.write_record([
         "second",
@@ -81,7 +81,7 @@ pub fn traffic_per_second_csv(t: &Tables) -> String {
         "msgs_in_sd",
     ])
     .expect("memory");
-    for (s, (b, m)) in bytes.iter().zip(&msgs).enumerate() {
+    for (s, (b, m)) in bytes.iter().zip(msgs).enumerate() {
         w.write_record([s.to_string(), ms(b.0), ms(b.1), ms(b.2), ms(m.0), ms(m.1), ms(m.2)]).expect("memory");
     }
     finish(w)

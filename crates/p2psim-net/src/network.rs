@@ -434,9 +434,8 @@ impl<M: Payload> Network<M> {
     /// [`p2psim_kernel::Model::prefetch`].
     #[inline]
     pub fn prefetch_arrival(&self, p: PeerId) {
-        prefetch_index::prefetch_index(&self.flags, p.index());
+        self.prefetch(p);
         prefetch_index::prefetch_index(&self.hot, p.index());
-        prefetch_index::prefetch_index(&self.location, p.index());
         self.links.prefetch(p);
     }
 

@@ -89,7 +89,10 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
         write(dir, "copies.csv", &copies_csv(&tables, messages))?;
         write(dir, "traffic.csv", &traffic_csv(&tables))?;
     }
-    write(dir, "traffic-per-second.csv", &traffic_per_second_csv(&tables))?;
+    // Per second, over peers: the CSV and the two time-series plots.
+    let bytes = p2psim_analysis::TrafficTable::per_second(&tables.traffic.bytes_f64());
+    let msgs = p2psim_analysis::TrafficTable::per_second(&tables.traffic.msgs_f64());
+    write(dir, "traffic-per-second.csv", &traffic_per_second_csv(&bytes, &msgs))?;
     write(dir, "convergence.csv", &convergence_csv(&tables, messages))?;
     if exp.analysis.plots && !tables.delays.messages.is_empty() {
         let plot_err = |e: plot::PlotError| Error::Io { file: e.path, message: e.message };
@@ -111,10 +114,8 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
             &counts,
         )
         .map_err(plot_err)?;
-        let bytes = p2psim_analysis::TrafficTable::per_second(&tables.traffic.bytes_f64());
         plot::time_series(&dir.join("bandwidth.png"), "Bandwidth overhead", "Bytes received per second", &bytes)
             .map_err(plot_err)?;
-        let msgs = p2psim_analysis::TrafficTable::per_second(&tables.traffic.msgs_f64());
         plot::time_series(&dir.join("messages.png"), "Message count overhead", "Messages received per second", &msgs)
             .map_err(plot_err)?;
         plot::convergence(&dir.join("convergence.png"), "Convergence per message", &tables.delays).map_err(plot_err)?;
