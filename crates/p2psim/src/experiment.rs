@@ -376,31 +376,30 @@ impl Experiment {
                 None,
             ));
         }
-        if let Some(every) = self.analysis.snapshot_every_ms
-            && !(every > 0.0 && every.is_finite())
-        {
-            return Err(invalid(
-                "analysis.snapshot_every_ms".into(),
-                format!("must be a positive number of ms, got {every}"),
-                None,
-            ));
-        }
-        if let Some(every) = self.analysis.snapshot_every_ms
-            && self.until_ms as f64 / every >= MAX_SNAPSHOTS as f64
-        {
-            // Each snapshot holds the live graph and becomes a PNG frame: a snapshot every
-            // microsecond of a 6 s run would be six million frames and many GB.
-            return Err(invalid(
-                "analysis.snapshot_every_ms".into(),
-                format!(
-                    "{every} ms over until_ms {} would take {:.0} snapshots, each a frame of the graph \
-                     animation; at most {MAX_SNAPSHOTS} are allowed, so take one every {} ms or more",
-                    self.until_ms,
-                    (self.until_ms as f64 / every).floor() + 1.0,
-                    self.until_ms.div_ceil(MAX_SNAPSHOTS - 1)
-                ),
-                None,
-            ));
+        if let Some(every) = self.analysis.snapshot_every_ms {
+            if !(every > 0.0 && every.is_finite()) {
+                return Err(invalid(
+                    "analysis.snapshot_every_ms".into(),
+                    format!("must be a positive number of ms, got {every}"),
+                    None,
+                ));
+            }
+            // Snapshots at 0, every, 2 every, … up to until_ms. Each holds the live graph and
+            // becomes a PNG frame: one every microsecond of a 6 s run would be six million frames.
+            let intervals = self.until_ms as f64 / every;
+            if intervals >= MAX_SNAPSHOTS as f64 {
+                return Err(invalid(
+                    "analysis.snapshot_every_ms".into(),
+                    format!(
+                        "{every} ms over until_ms {} would take {:.0} snapshots, each a frame of the graph \
+                         animation; at most {MAX_SNAPSHOTS} are allowed, so take one every {} ms or more",
+                        self.until_ms,
+                        intervals.floor() + 1.0,
+                        self.until_ms.div_ceil(MAX_SNAPSHOTS - 1)
+                    ),
+                    None,
+                ));
+            }
         }
         if let Some(g) = &self.analysis.gossip {
             known(&g.peer_type, "analysis.gossip.peer_type".into())?;
