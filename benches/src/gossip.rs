@@ -4,8 +4,8 @@
 use p2psim_kernel::{Kernel, Param, Seed, SimTime, StreamKey};
 use p2psim_net::{Locations, NetConfig, PeerId, Topology};
 use p2psim_services::{
-    AntiEntropyConfig, Bootstrap, Event, InfectAndDieConfig, LocationChoice, PeerTypeSpec, Physical, PullGossipConfig,
-    PushGossipConfig, Relay, Rounds, RumorMongeringConfig, Selection, ServiceSpec, World,
+    AntiEntropyConfig, Bootstrap, CheckedTypes, Event, InfectAndDieConfig, LocationChoice, PeerTypeSpec, Physical,
+    PullGossipConfig, PushGossipConfig, Relay, Rounds, RumorMongeringConfig, Selection, ServiceSpec, World,
 };
 
 /// The variants benchmarked, by name.
@@ -22,7 +22,7 @@ pub fn variants() -> Vec<(&'static str, ServiceSpec)> {
         (
             "anti-entropy",
             ServiceSpec::AntiEntropy(AntiEntropyConfig {
-                round_time: 200.0,
+                round_time: Param::Const(200.0),
                 selection: Selection::Neighbours,
                 ..Default::default()
             }),
@@ -30,14 +30,17 @@ pub fn variants() -> Vec<(&'static str, ServiceSpec)> {
         (
             "rumor-mongering",
             ServiceSpec::RumorMongering(RumorMongeringConfig {
-                round_time: 200.0,
+                round_time: Param::Const(200.0),
                 selection: Selection::Neighbours,
                 ..Default::default()
             }),
         ),
         (
             "infect-and-die",
-            ServiceSpec::InfectAndDie(InfectAndDieConfig { fanout: 4, selection: Selection::Neighbours }),
+            ServiceSpec::InfectAndDie(InfectAndDieConfig {
+                fanout: Param::Const(4.0),
+                selection: Selection::Neighbours,
+            }),
         ),
     ]
 }
@@ -45,7 +48,7 @@ pub fn variants() -> Vec<(&'static str, ServiceSpec)> {
 /// Builds the world for `spec` over `n` peers.
 pub fn build(n: u32, spec: &ServiceSpec) -> (Kernel<Event>, World) {
     let topology = Topology::random_regular(n, 8, &mut Seed(1).stream(StreamKey::new("topology"))).expect("valid");
-    let types = [PeerTypeSpec {
+    let types = vec![PeerTypeSpec {
         name: "peer".into(),
         physical: Physical {
             location: LocationChoice::Cycle(vec!["Ohio".into(), "Ireland".into(), "Tokyo".into()]),
@@ -55,9 +58,9 @@ pub fn build(n: u32, spec: &ServiceSpec) -> (Kernel<Event>, World) {
         services: vec![("gossip".into(), spec.clone())],
     }];
     let config = NetConfig { monitors: false, ..NetConfig::default() };
+    let types = CheckedTypes::new(types, &Locations::aws()).expect("valid types");
     let mut w =
-        World::new(Seed(1), Locations::aws(), config, &types, &vec![0; n as usize], topology, Bootstrap::Instant)
-            .expect("valid world");
+        World::new(Seed(1), Locations::aws(), config, &types, &vec![0; n as usize], topology, Bootstrap::Instant);
     let mut k = Kernel::new();
     w.start(&mut k);
     (k, w)

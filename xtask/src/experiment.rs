@@ -29,10 +29,7 @@ impl std::error::Error for InputError {}
 /// Bad input (a file, a field, a folder holding another sweep) exits with status 2; what the
 /// system refuses exits with 1.
 pub(crate) fn input(e: Error) -> anyhow::Error {
-    match e {
-        Error::Io { .. } => anyhow::Error::new(e),
-        other => InputError(other.to_string()).into(),
-    }
+    if e.is_input() { InputError(e.to_string()).into() } else { anyhow::Error::new(e) }
 }
 
 #[derive(clap::Args)]
@@ -189,9 +186,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
 /// Carries an xtask error through the facade's folder writer.
 fn to_facade(e: anyhow::Error) -> Error {
     match e.downcast::<InputError>() {
-        Ok(InputError(m)) => {
-            Error::Invalid { file: String::new(), field: String::new(), message: m, near: None, position: None }
-        }
+        Ok(InputError(m)) => Error::Input { file: String::new(), position: None, field: String::new(), message: m },
         Err(e) => Error::Io { file: String::new(), message: format!("{e:#}") },
     }
 }

@@ -20,8 +20,16 @@ fn bad_input_exits_with_status_2_names_the_place_and_writes_nothing() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("bad.ron:") && stderr.contains("colour"), "{stderr}");
     assert!(!out.exists(), "no half-written output folder");
+    // A missing file, a folder given as the file and text that is not UTF-8 are the user's to fix.
     let missing = xtask().args(["experiment", dir.join("none.ron").to_str().unwrap()]).output().unwrap();
-    assert_eq!(missing.status.code(), Some(1), "an unreadable file is not a user's typo");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("none.ron: no such file"));
+    let folder = xtask().args(["experiment", dir.to_str().unwrap()]).output().unwrap();
+    assert_eq!(folder.status.code(), Some(2));
+    std::fs::write(&bad, b"Experiment(name: \"\xfe\")").unwrap();
+    let binary = xtask().args(["experiment", bad.to_str().unwrap()]).output().unwrap();
+    assert_eq!(binary.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&binary.stderr).contains("bad.ron:1:19: not UTF-8 text"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

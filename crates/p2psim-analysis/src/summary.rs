@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use p2psim_kernel::SimTime;
 use p2psim_net::DropReason;
-use p2psim_services::{Kind, World};
+use p2psim_services::{ServiceId, World};
 use serde_json::{Value, json};
 
 use crate::tables::{Table, copies_table, delay_table, mean, quantile, tutorial_mean_delay};
@@ -76,7 +76,7 @@ pub struct Tables {
 impl Tables {
     /// Reads the tables of gossip service `slot` from a run that ended at `until`; without a gossip
     /// service, the message tables are empty and traffic covers every peer.
-    pub fn new(world: &World, slot: Option<u16>, until: SimTime) -> Tables {
+    pub fn new(world: &World, slot: Option<ServiceId>, until: SimTime) -> Tables {
         let (delays, copies) = match slot {
             Some(slot) => (delay_table(world, slot), copies_table(world, slot)),
             None => {
@@ -100,7 +100,7 @@ impl Summary {
         until: SimTime,
         events: u64,
         world: &World,
-        slot: Option<u16>,
+        slot: Option<ServiceId>,
         t: &Tables,
     ) -> Summary {
         let mut delays: Vec<f64> = t.delays.values().collect();
@@ -112,7 +112,7 @@ impl Summary {
             t.delays.cells.iter().filter_map(|row| row.iter().flatten().copied().max_by(f64::total_cmp)).collect();
         let n = t.delays.peers.len().max(1) as f64;
         let m = t.delays.messages.len().max(1) as f64;
-        let sent: u64 = slot.map_or(0, |s| world.service_sent(s).iter().sum());
+        let sent: u64 = slot.map_or(0, |s| u64::from(world.service_traffic(s).msgs));
         let links = world.net().link_count();
         let peer_count = world.net().peer_count().max(1);
         let mut peers = BTreeMap::new();
@@ -195,9 +195,4 @@ impl Summary {
 /// A float rounded to 6 decimals, or `null`.
 pub fn fixed(x: f64) -> Value {
     if x.is_finite() { json!((x * 1e6).round() / 1e6) } else { Value::Null }
-}
-
-/// Messages of `kind` sent by `slot`, for reports.
-pub fn sent_of(world: &World, slot: u16, kind: Kind) -> u64 {
-    world.service_sent(slot)[kind.index()]
 }

@@ -1,7 +1,7 @@
 //! Tables over (message, peer): delays, copies; and what they summarise to.
 
 use p2psim_net::PeerId;
-use p2psim_services::{MsgIdx, World};
+use p2psim_services::{MsgIdx, ServiceId, World};
 
 /// One row per message, one column per peer: what the tutorial's `get_gossip_table` and
 /// `get_overhead_table` show, with ids parsed structurally (P2PSimpy's K1 key-order mix-up cannot
@@ -35,7 +35,7 @@ impl<T: Copy> Table<T> {
 }
 
 /// First-receipt time minus production time, in ms, for each message and each peer of `slot`.
-pub fn delay_table(world: &World, slot: u16) -> Table<f64> {
+pub fn delay_table(world: &World, slot: ServiceId) -> Table<f64> {
     let peers = world.service_members(slot).to_vec();
     let messages: Vec<MsgIdx> = world.messages().all().collect();
     let cells = messages
@@ -49,7 +49,7 @@ pub fn delay_table(world: &World, slot: u16) -> Table<f64> {
 }
 
 /// Copies received, for each message and each peer of `slot` (absent where never received).
-pub fn copies_table(world: &World, slot: u16) -> Table<u32> {
+pub fn copies_table(world: &World, slot: ServiceId) -> Table<u32> {
     let peers = world.service_members(slot).to_vec();
     let messages: Vec<MsgIdx> = world.messages().all().collect();
     let cells =

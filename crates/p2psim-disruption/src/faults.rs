@@ -1,10 +1,10 @@
-//! The fault layer at run time: a [`World`] plus the faults that act on it.
+//! The fault layer at run time: a [`World`] plus its faults, each built once into a runtime form
+//! whose events carry typed steps, acting on the world only through its
+//! [`Control`](p2psim_services::Control) interface.
 
-use p2psim_kernel::{
-    EventQueue, Kernel, LazyRng, Model, Param, Resolved, Seed, SimDuration, SimRng, SimTime, StreamKey,
-};
+use p2psim_kernel::{Dist, EventQueue, Kernel, LazyRng, Model, Param, Seed, SimDuration, SimRng, SimTime, StreamKey};
 use p2psim_net::{NetEvent, PeerId, PeerState};
-use p2psim_services::{Message, World};
+use p2psim_services::{Kind, Message, World};
 use rand::RngExt;
 
 use crate::spec::{FaultSpec, Groups, Selector, Timing};
@@ -14,22 +14,41 @@ use crate::spec::{FaultSpec, Groups, Selector, Timing};
 pub enum Event {
     /// An event of the protocol layer.
     World(p2psim_services::Event),
-    /// A fault's step for one peer.
+    /// A per-peer fault's next step for one peer.
     Fault {
         /// The fault.
         fault: u16,
         /// The peer.
         peer: PeerId,
-        /// What the step does (fault-specific).
-        step: u32,
+        /// What happens now.
+        step: Step,
     },
-    /// A network-wide fault switching on (`on`) or off.
-    Global {
+    /// A network-wide fault's window opening (`on`) or closing.
+    Window {
         /// The fault.
         fault: u16,
-        /// On or off.
+        /// Opening or closing.
         on: bool,
     },
+}
+
+/// What a per-peer fault does at one of its events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A downtime or slowdown starts (`on`) or ends. `index` counts the changes so far: a
+    /// scheduled timing reads its next duration there.
+    Disrupt {
+        /// Starting or ending.
+        on: bool,
+        /// Changes made before this one.
+        index: u32,
+    },
+    /// A churning peer's session ends.
+    SessionEnd,
+    /// A churning peer comes back.
+    Return,
+    /// A peer joins the network.
+    Join,
 }
 
 impl From<p2psim_services::Event> for Event {
@@ -44,42 +63,6 @@ impl From<NetEvent<Message>> for Event {
     }
 }
 
-/// Why the faults could not be set up.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum FaultError {
-    /// A selector names a type or location that does not exist.
-    #[error("fault {fault}: unknown {what} `{name}`")]
-    Unknown {
-        /// Index of the fault in the list.
-        fault: usize,
-        /// "peer type" or "location".
-        what: &'static str,
-        /// The name.
-        name: String,
-    },
-    /// A selector names a peer past the end.
-    #[error("fault {fault}: peer {peer} does not exist (the network has {peers})")]
-    UnknownPeer {
-        /// Index of the fault.
-        fault: usize,
-        /// The peer.
-        peer: u32,
-        /// Number of peers.
-        peers: usize,
-    },
-    /// A number outside its domain.
-    #[error("fault {fault}: `{field}` {problem}")]
-    Bad {
-        /// Index of the fault.
-        fault: usize,
-        /// The field.
-        field: &'static str,
-        /// What is wrong.
-        problem: String,
-    },
-}
-
 /// The live graph at one instant: who is online, and the links between online peers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GraphSnapshot {
@@ -91,31 +74,131 @@ pub struct GraphSnapshot {
     pub links: Vec<(PeerId, PeerId)>,
 }
 
-/// Per (fault, peer) state.
+/// A per-peer parameter: the constant, or each member's own draw, or the distribution.
 #[derive(Debug)]
-struct PeerFault {
-    rng: LazyRng,
-    up: Resolved,
-    down: Resolved,
-    disrupted: bool,
+struct PerPeer {
+    param: Param,
+    own: Vec<f64>,
+}
+
+impl PerPeer {
+    /// Member `i`'s value for this use.
+    fn get(&self, i: usize, rng: &mut SimRng) -> f64 {
+        self.param.value(self.own.get(i).copied().unwrap_or(f64::NAN), rng)
+    }
+
+    fn ms(&self, i: usize, rng: &mut SimRng) -> SimDuration {
+        SimDuration::from_millis_abs(self.get(i, rng))
+    }
+}
+
+/// How a disruption is timed, in its runtime form.
+#[derive(Debug)]
+enum Clock {
+    Scheduled(Vec<SimDuration>),
+    Random { start: PerPeer, up: PerPeer, down: PerPeer },
+    Availability { interval: PerPeer, mtbf: PerPeer, availability: PerPeer, p2psimpy_formula: bool },
+    Once { at: PerPeer, duration: PerPeer },
+}
+
+impl Clock {
+    /// Member `i`'s first steps, each after its wait from the start.
+    fn first(&self, i: usize, rng: &mut SimRng) -> Vec<(SimDuration, Step)> {
+        let start = Step::Disrupt { on: true, index: 0 };
+        match self {
+            Clock::Scheduled(d) => d.first().map(|&w| (w, start)).into_iter().collect(),
+            Clock::Random { start: wait, up, .. } => {
+                let wait = wait.ms(i, rng);
+                vec![(wait + up.ms(i, rng), start)]
+            }
+            Clock::Availability { .. } => vec![(self.availability_wait(i, false, rng), start)],
+            Clock::Once { at, duration } => {
+                let (at, duration) = (at.get(i, rng), duration.get(i, rng));
+                vec![
+                    (SimDuration::from_millis_abs(at), start),
+                    (SimDuration::from_millis_abs(at + duration), Step::Disrupt { on: false, index: 1 }),
+                ]
+            }
+        }
+    }
+
+    /// Whether step `on` of a clock that alternates (scheduled, random, availability) starts or
+    /// ends a disruption follows from the state; a once-clock's steps say it themselves.
+    fn starts(&self, on: bool, disrupted: bool) -> bool {
+        match self {
+            Clock::Once { .. } => on,
+            _ => !disrupted,
+        }
+    }
+
+    /// The wait after change number `index`, which left the member `disrupted` or not.
+    fn next(&self, i: usize, index: u32, disrupted: bool, rng: &mut SimRng) -> Option<SimDuration> {
+        match self {
+            Clock::Scheduled(d) => d.get(index as usize + 1).copied(),
+            Clock::Random { up, down, .. } => Some(if disrupted { down.ms(i, rng) } else { up.ms(i, rng) }),
+            Clock::Availability { .. } => Some(self.availability_wait(i, disrupted, rng)),
+            Clock::Once { .. } => None,
+        }
+    }
+
+    /// The availability model's wait until the next change: a whole number of check intervals,
+    /// geometric with the per-check probability (drawn directly rather than checking every
+    /// interval).
+    fn availability_wait(&self, i: usize, disrupted: bool, rng: &mut SimRng) -> SimDuration {
+        let Clock::Availability { interval, mtbf, availability, p2psimpy_formula } = self else {
+            return SimDuration::ZERO;
+        };
+        let (interval, mtbf, availability) = (interval.get(i, rng), mtbf.get(i, rng), availability.get(i, rng));
+        let p = match (disrupted, *p2psimpy_formula) {
+            (false, false) => interval / (availability * mtbf),
+            (true, false) => interval / ((1.0 - availability) * mtbf),
+            (false, true) => interval / mtbf,
+            (true, true) => interval / (mtbf * (1.0 - availability)),
+        }
+        .clamp(0.0, 1.0);
+        let u: f64 = 1.0 - rng.random::<f64>();
+        let checks = if p >= 1.0 { 1.0 } else { (u.ln() / (1.0 - p).ln()).ceil().max(1.0) };
+        SimDuration::from_millis_f64(checks * interval)
+    }
+}
+
+/// What a disruption does.
+#[derive(Debug)]
+enum Effect {
+    Down,
+    Slow(PerPeer),
+}
+
+/// A fault in its runtime form.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant, reason = "one per fault of the experiment, built once per run")]
+enum Runtime {
+    Disruption { effect: Effect, clock: Clock },
+    Churn { session: Dist, offtime: Dist, leave: PerPeer },
+    Join { at: PerPeer, links: PerPeer, to: Vec<u16> },
+    Loss { probability: f64, from: f64, until: Option<f64> },
+    Partition { groups: Vec<u16>, from: f64, until: Option<f64> },
 }
 
 #[derive(Debug)]
 struct Fault {
-    spec: FaultSpec,
+    runtime: Runtime,
     members: Vec<PeerId>,
-    per_peer: Vec<PeerFault>,
     /// `members` index of each peer, where it is a member.
     index: Vec<u32>,
-    groups: Vec<u16>,
+    rngs: Vec<LazyRng>,
+    disrupted: Vec<bool>,
+}
+
+impl Fault {
+    /// Member `i`'s stream for fault number `fi`.
+    fn rng(&mut self, seed: Seed, fi: usize, i: usize) -> &mut SimRng {
+        let key = StreamKey::new("fault").with(fi as u64).with(self.members[i].0.into());
+        self.rngs[i].get(seed, key)
+    }
 }
 
 const NONE: u32 = u32::MAX;
-// Steps of a fault event.
-const STEP_DOWN: u32 = 0;
-const STEP_UP: u32 = 1;
-const STEP_LEAVE_OR_RETURN: u32 = 2;
-const STEP_JOIN: u32 = 3;
 
 /// A world with faults: the model of a whole run.
 pub struct Faulty {
@@ -132,174 +215,82 @@ pub struct Faulty {
     down_since: Vec<Option<SimTime>>,
     down_total: Vec<SimDuration>,
     outages: Vec<u32>,
-    loss_before: f64,
-}
-
-fn draw_ms(r: &Resolved, rng: &mut SimRng) -> SimDuration {
-    SimDuration::from_millis_abs(r.get(rng))
+    /// The loss probability without any loss window, and the windows open now (fault, probability).
+    base_loss: f64,
+    open_losses: Vec<(u16, f64)>,
 }
 
 impl Faulty {
-    /// Sets up `faults` over `world` (before it runs).
-    pub fn new(world: World, faults: &[FaultSpec]) -> Result<Faulty, FaultError> {
+    /// Sets up `faults` over `world` (before it runs). The faults were checked
+    /// ([`FaultSpec::check`]) against the same experiment: building cannot fail.
+    ///
+    /// Faults that change peers, links or partitions forbid the world to account known copies at
+    /// send, since an arrival's outcome is then unknown until it arrives.
+    pub fn new(mut world: World, specs: &[FaultSpec]) -> Faulty {
         let n = world.net().peer_count();
         let seed = world.seed();
-        let mut built = Vec::new();
-        for (fi, spec) in faults.iter().enumerate() {
-            let members = select(&world, fi, spec)?;
-            check(fi, spec)?;
-            let mut index = vec![NONE; n];
-            for (i, p) in members.iter().enumerate() {
-                index[p.index()] = i as u32;
-            }
-            let zero = Param::Const(0.0);
-            let (up, down) = match spec {
-                FaultSpec::Downtime { timing: Timing::Random { up, down, .. }, .. }
-                | FaultSpec::Slowdown { timing: Timing::Random { up, down, .. }, .. } => (up, down),
-                _ => (&zero, &zero),
-            };
-            let per_peer = members
-                .iter()
-                .map(|&p| {
-                    let mut rng = seed.stream(StreamKey::new("fault-param").with(fi as u64).with(p.0.into()));
-                    PeerFault {
-                        rng: LazyRng::new(),
-                        up: up.resolve(&mut rng),
-                        down: down.resolve(&mut rng),
-                        disrupted: false,
-                    }
-                })
-                .collect();
-            let groups = match spec {
-                FaultSpec::Partition { groups: Groups::ByLocation, .. } => {
-                    world.net().peers().map(|p| world.net().location(p).0).collect()
-                }
-                FaultSpec::Partition { groups: Groups::Lists(lists), .. } => {
-                    let mut g = vec![lists.len() as u16; n];
-                    for (gi, list) in lists.iter().enumerate() {
-                        for &p in list {
-                            g[p as usize] = gi as u16;
-                        }
-                    }
-                    g
-                }
-                _ => Vec::new(),
-            };
-            built.push(Fault { spec: spec.clone(), members, per_peer, index, groups });
+        if specs.iter().any(FaultSpec::changes_peers) {
+            world.forbid_known_copies("faults change peers, links or partitions during the run");
         }
-        let loss_before = world.net().config().loss;
-        Ok(Faulty {
+        if specs
+            .iter()
+            .any(|f| matches!(f, FaultSpec::Downtime { .. } | FaultSpec::Churn { .. } | FaultSpec::Join { .. }))
+        {
+            // Returning and joining peers say Hello.
+            world.count_kind(Kind::Hello.id());
+        }
+        let faults = specs.iter().enumerate().map(|(fi, spec)| build(&world, seed, fi, spec, n)).collect();
+        let base_loss = world.net().config().loss;
+        Faulty {
             world,
             seed,
-            faults: built,
+            faults,
             down_causes: vec![0; n],
             slow: vec![Vec::new(); n],
             neighbours_at_down: vec![Vec::new(); n],
             down_since: vec![None; n],
             down_total: vec![SimDuration::ZERO; n],
             outages: vec![0; n],
-            loss_before,
-        })
-    }
-
-    fn rng(&mut self, fi: usize, i: usize) -> &mut SimRng {
-        let peer = self.faults[fi].members[i];
-        let key = StreamKey::new("fault").with(fi as u64).with(peer.0.into());
-        self.faults[fi].per_peer[i].rng.get(self.seed, key)
+            base_loss,
+            open_losses: Vec::new(),
+        }
     }
 
     /// Starts the world and schedules every fault's first step. Call once, before running.
     pub fn start<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>) {
         // Peers that join later are absent from the start.
         for f in &self.faults {
-            if let FaultSpec::Join { .. } = f.spec {
+            if let Runtime::Join { .. } = f.runtime {
                 for &p in &f.members {
-                    self.world.net_mut().set_state(p, PeerState::Absent);
+                    self.world.control(k).make_absent(p);
                 }
             }
         }
         self.world.start(k);
-        for fi in 0..self.faults.len() {
-            let f = fi as u16;
-            match self.faults[fi].spec.clone() {
-                FaultSpec::Downtime { timing, .. } | FaultSpec::Slowdown { timing, .. } => {
-                    for i in 0..self.faults[fi].members.len() {
-                        let peer = self.faults[fi].members[i];
-                        match &timing {
-                            Timing::Scheduled(d) if !d.is_empty() => {
-                                k.schedule_in(
-                                    SimDuration::from_millis_abs(d[0]),
-                                    Event::Fault { fault: f, peer, step: 0 },
-                                );
-                            }
-                            Timing::Scheduled(_) => {}
-                            Timing::Random { start, .. } => {
-                                let start = start.resolve(self.rng(fi, i)).get(self.rng(fi, i));
-                                let up = self.faults[fi].per_peer[i].up.clone();
-                                let wait = SimDuration::from_millis_abs(start) + draw_ms(&up, self.rng(fi, i));
-                                k.schedule_in(wait, Event::Fault { fault: f, peer, step: 0 });
-                            }
-                            Timing::Availability { .. } => {
-                                let wait = self.availability_wait(fi, i, false);
-                                k.schedule_in(wait, Event::Fault { fault: f, peer, step: 0 });
-                            }
-                            Timing::Once { at, duration } => {
-                                k.schedule_in(
-                                    SimDuration::from_millis_abs(*at),
-                                    Event::Fault { fault: f, peer, step: STEP_DOWN },
-                                );
-                                let end = SimDuration::from_millis_abs(*at + *duration);
-                                k.schedule_in(end, Event::Fault { fault: f, peer, step: STEP_UP });
-                            }
-                        }
-                    }
+        let seed = self.seed;
+        for (fi, f) in self.faults.iter_mut().enumerate() {
+            let fault = fi as u16;
+            for i in 0..f.members.len() {
+                let peer = f.members[i];
+                let key = StreamKey::new("fault").with(fi as u64).with(peer.0.into());
+                let rng = f.rngs[i].get(seed, key);
+                let first: Vec<(SimDuration, Step)> = match &f.runtime {
+                    Runtime::Disruption { clock, .. } => clock.first(i, rng),
+                    Runtime::Churn { session, .. } => vec![(ms(session.draw(rng)), Step::SessionEnd)],
+                    Runtime::Join { at, .. } => vec![(at.ms(i, rng), Step::Join)],
+                    Runtime::Loss { .. } | Runtime::Partition { .. } => Vec::new(),
+                };
+                for (wait, step) in first {
+                    k.schedule_in(wait, Event::Fault { fault, peer, step });
                 }
-                FaultSpec::Churn { session, .. } => {
-                    for i in 0..self.faults[fi].members.len() {
-                        let peer = self.faults[fi].members[i];
-                        let wait = SimDuration::from_millis_abs(session.draw(self.rng(fi, i)));
-                        k.schedule_in(wait, Event::Fault { fault: f, peer, step: STEP_DOWN });
-                    }
-                }
-                FaultSpec::Join { at, .. } => {
-                    for i in 0..self.faults[fi].members.len() {
-                        let peer = self.faults[fi].members[i];
-                        let when = at.resolve(self.rng(fi, i)).get(self.rng(fi, i));
-                        k.schedule_in(
-                            SimDuration::from_millis_abs(when),
-                            Event::Fault { fault: f, peer, step: STEP_JOIN },
-                        );
-                    }
-                }
-                FaultSpec::Loss { from, until, .. } | FaultSpec::Partition { from, until, .. } => {
-                    k.schedule_in(SimDuration::from_millis_abs(from), Event::Global { fault: f, on: true });
-                    if let Some(u) = until {
-                        k.schedule_in(SimDuration::from_millis_abs(u), Event::Global { fault: f, on: false });
-                    }
+            }
+            if let Runtime::Loss { from, until, .. } | Runtime::Partition { from, until, .. } = f.runtime {
+                k.schedule_in(ms(from), Event::Window { fault, on: true });
+                if let Some(u) = until {
+                    k.schedule_in(ms(u), Event::Window { fault, on: false });
                 }
             }
         }
-    }
-
-    /// The availability model's wait until the next change: a whole number of check intervals,
-    /// geometric with the per-check probability (drawn directly rather than checking every interval).
-    fn availability_wait(&mut self, fi: usize, i: usize, disrupted: bool) -> SimDuration {
-        let Timing::Availability { interval, mtbf, availability, p2psimpy_formula } = (match &self.faults[fi].spec {
-            FaultSpec::Downtime { timing, .. } | FaultSpec::Slowdown { timing, .. } => timing.clone(),
-            _ => unreachable!("availability timing only on downtime and slowdown"),
-        }) else {
-            unreachable!("called for availability timing only")
-        };
-        let p = match (disrupted, p2psimpy_formula) {
-            (false, false) => interval / (availability * mtbf),
-            (true, false) => interval / ((1.0 - availability) * mtbf),
-            (false, true) => interval / mtbf,
-            (true, true) => interval / (mtbf * (1.0 - availability)),
-        }
-        .clamp(0.0, 1.0);
-        let u: f64 = 1.0 - self.rng(fi, i).random::<f64>();
-        let checks = if p >= 1.0 { 1.0 } else { (u.ln() / (1.0 - p).ln()).ceil().max(1.0) };
-        SimDuration::from_millis_f64(checks * interval)
     }
 
     fn go_down<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, p: PeerId) {
@@ -307,7 +298,7 @@ impl Faulty {
         *c += 1;
         if *c == 1 && self.world.net().state(p) == PeerState::Online {
             self.neighbours_at_down[p.index()] = self.world.net().neighbours(p).to_vec();
-            self.world.net_mut().set_state(p, PeerState::Offline);
+            self.world.control(k).take_offline(p);
             self.down_since[p.index()] = Some(k.now());
             self.outages[p.index()] += 1;
             tracing::warn!(t = %k.now(), peer = p.0, "offline");
@@ -317,139 +308,145 @@ impl Faulty {
     fn go_up<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, p: PeerId) {
         let c = &mut self.down_causes[p.index()];
         *c = c.saturating_sub(1);
-        if *c > 0 || self.world.net().state(p) != PeerState::Offline {
+        if *c > 0 || !self.world.control(k).bring_online(p) {
             return;
         }
         let now = k.now();
-        self.world.net_mut().set_state(p, PeerState::Online);
         if let Some(since) = self.down_since[p.index()].take() {
             self.down_total[p.index()] = self.down_total[p.index()] + (now - since);
         }
         tracing::info!(t = %now, peer = p.0, "online");
-        // Links that survived the outage count as just heard from, so the returning peer's own
-        // connection manager does not drop them for the silence it caused itself.
-        for q in self.world.net().neighbours(p).to_vec() {
-            self.world.net_mut().set_last_seen(p, q, now);
-        }
         // Say Hello to every neighbour it had when it went down (P2PSimpy's restore, but from a
         // snapshot: links dropped during the outage come back too).
         for q in std::mem::take(&mut self.neighbours_at_down[p.index()]) {
-            self.world.send(k, p, q, Message::Hello, true);
+            self.world.control(k).say_hello(p, q);
         }
     }
 
-    fn set_slow(&mut self, p: PeerId, fault: u16, factor: Option<f64>) {
+    fn set_slow<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, p: PeerId, fault: u16, factor: Option<f64>) {
         let list = &mut self.slow[p.index()];
         list.retain(|e| e.0 != fault);
         if let Some(f) = factor {
             list.push((fault, f));
         }
-        let product = list.iter().map(|e| e.1).product::<f64>();
-        self.world.net_mut().set_slowdown(p, product).expect("factors are checked to lie in [0, 1]");
+        let product = list.iter().map(|e| e.1).product::<f64>().clamp(0.0, 1.0);
+        self.world.control(k).set_slowdown(p, product).expect("a product of factors in [0, 1]");
     }
 
     fn leave<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, p: PeerId) {
         if let Some(since) = self.down_since[p.index()].take() {
             self.down_total[p.index()] = self.down_total[p.index()] + (k.now() - since);
         }
-        for q in self.world.net().neighbours(p).to_vec() {
-            self.world.net_mut().disconnect(p, q);
-        }
-        self.world.net_mut().set_state(p, PeerState::Absent);
+        let mut control = self.world.control(k);
+        control.unlink_all(p);
+        control.make_absent(p);
         tracing::warn!(t = %k.now(), peer = p.0, "left");
     }
 
-    fn fault_step<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, fi: usize, peer: PeerId, step: u32) {
-        let i = self.faults[fi].index[peer.index()] as usize;
-        let f = fi as u16;
-        match self.faults[fi].spec.clone() {
-            FaultSpec::Downtime { timing, .. } | FaultSpec::Slowdown { timing, .. } => {
-                let disrupt = match &timing {
-                    Timing::Once { .. } => step == STEP_DOWN,
-                    _ => !self.faults[fi].per_peer[i].disrupted,
+    fn step<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, fi: usize, peer: PeerId, step: Step) {
+        let fault = fi as u16;
+        let seed = self.seed;
+        let f = &mut self.faults[fi];
+        let i = f.index[peer.index()] as usize;
+        let disrupted = f.disrupted[i];
+        let key = StreamKey::new("fault").with(fi as u64).with(peer.0.into());
+        let rng = f.rngs[i].get(seed, key);
+        match (&f.runtime, step) {
+            (Runtime::Disruption { effect, clock }, Step::Disrupt { on, index }) => {
+                let on = clock.starts(on, disrupted);
+                let factor = match effect {
+                    Effect::Slow(factor) => Some(factor.get(i, rng)),
+                    Effect::Down => None,
                 };
-                self.faults[fi].per_peer[i].disrupted = disrupt;
-                match (&self.faults[fi].spec, disrupt) {
-                    (FaultSpec::Downtime { .. }, true) => self.go_down(k, peer),
-                    (FaultSpec::Downtime { .. }, false) => self.go_up(k, peer),
-                    (FaultSpec::Slowdown { factor, .. }, d) => {
-                        let factor = *factor;
-                        self.set_slow(peer, f, d.then_some(factor));
-                    }
-                    _ => unreachable!("matched above"),
+                let next = clock.next(i, index, on, rng);
+                f.disrupted[i] = on;
+                match (factor, on) {
+                    (None, true) => self.go_down(k, peer),
+                    (None, false) => self.go_up(k, peer),
+                    (Some(factor), on) => self.set_slow(k, peer, fault, on.then_some(factor)),
                 }
-                let next = match &timing {
-                    Timing::Scheduled(d) => d.get(step as usize + 1).map(|&ms| SimDuration::from_millis_abs(ms)),
-                    Timing::Random { .. } => {
-                        let r = if disrupt {
-                            self.faults[fi].per_peer[i].down.clone()
-                        } else {
-                            self.faults[fi].per_peer[i].up.clone()
-                        };
-                        Some(draw_ms(&r, self.rng(fi, i)))
-                    }
-                    Timing::Availability { .. } => Some(self.availability_wait(fi, i, disrupt)),
-                    Timing::Once { .. } => None,
-                };
                 if let Some(wait) = next {
-                    k.schedule_in(wait, Event::Fault { fault: f, peer, step: step + 1 });
+                    k.schedule_in(
+                        wait,
+                        Event::Fault { fault, peer, step: Step::Disrupt { on: !on, index: index + 1 } },
+                    );
                 }
             }
-            FaultSpec::Churn { offtime, session, leave, .. } => match step {
-                STEP_DOWN => {
-                    self.go_down(k, peer);
-                    if self.rng(fi, i).random_bool(leave) {
-                        self.leave(k, peer);
-                    } else {
-                        let wait = SimDuration::from_millis_abs(offtime.draw(self.rng(fi, i)));
-                        k.schedule_in(wait, Event::Fault { fault: f, peer, step: STEP_LEAVE_OR_RETURN });
-                    }
-                }
-                _ => {
-                    self.go_up(k, peer);
-                    let wait = SimDuration::from_millis_abs(session.draw(self.rng(fi, i)));
-                    k.schedule_in(wait, Event::Fault { fault: f, peer, step: STEP_DOWN });
-                }
-            },
-            FaultSpec::Join { links, to, .. } => {
-                self.world.net_mut().set_state(peer, PeerState::Online);
-                let mut candidates: Vec<PeerId> = Vec::new();
-                for name in &to {
-                    if let Some(t) = self.world.peers().type_id(name) {
-                        candidates.extend(
-                            self.world
-                                .peers()
-                                .members(t)
-                                .iter()
-                                .copied()
-                                .filter(|&q| q != peer && self.world.net().is_online(q)),
-                        );
-                    }
-                }
-                candidates.sort_unstable();
-                let chosen =
-                    rand::seq::index::sample(self.rng(fi, i), candidates.len(), (links as usize).min(candidates.len()));
-                let targets: Vec<PeerId> = chosen.into_iter().map(|j| candidates[j]).collect();
-                tracing::info!(t = %k.now(), peer = peer.0, links = targets.len(), "joined");
-                for q in targets {
-                    self.world.send(k, peer, q, Message::Hello, true);
+            (Runtime::Churn { offtime, leave, .. }, Step::SessionEnd) => {
+                let leave = leave.get(i, rng).clamp(0.0, 1.0);
+                let leaves = rng.random_bool(leave);
+                let back = (!leaves).then(|| ms(offtime.draw(rng)));
+                self.go_down(k, peer);
+                match back {
+                    None => self.leave(k, peer),
+                    Some(wait) => k.schedule_in(wait, Event::Fault { fault, peer, step: Step::Return }),
                 }
             }
-            FaultSpec::Loss { .. } | FaultSpec::Partition { .. } => {}
+            (Runtime::Churn { session, .. }, Step::Return) => {
+                let wait = ms(session.draw(rng));
+                self.go_up(k, peer);
+                k.schedule_in(wait, Event::Fault { fault, peer, step: Step::SessionEnd });
+            }
+            (Runtime::Join { links, to, .. }, Step::Join) => {
+                let links = links.get(i, rng);
+                let to = to.clone();
+                self.join(k, fi, i, peer, links, &to);
+            }
+            (runtime, step) => {
+                debug_assert!(false, "step {step:?} does not belong to {runtime:?}");
+            }
         }
     }
 
-    fn global_step(&mut self, fi: usize, on: bool) {
-        match &self.faults[fi].spec {
-            FaultSpec::Loss { probability, .. } => {
-                let p = if on { *probability } else { self.loss_before };
-                self.world.net_mut().set_loss(p).expect("probabilities are checked");
+    fn join<Q: EventQueue<Event>>(
+        &mut self,
+        k: &mut Kernel<Event, Q>,
+        fi: usize,
+        i: usize,
+        peer: PeerId,
+        links: f64,
+        to: &[u16],
+    ) {
+        self.world.control(k).join(peer);
+        let mut candidates: Vec<PeerId> = Vec::new();
+        for &t in to {
+            candidates.extend(
+                self.world.peers().members(t).iter().copied().filter(|&q| q != peer && self.world.net().is_online(q)),
+            );
+        }
+        candidates.sort_unstable();
+        let want = if links > 0.0 { (links.round() as usize).min(candidates.len()) } else { 0 };
+        let rng = self.faults[fi].rng(self.seed, fi, i);
+        let chosen = rand::seq::index::sample(rng, candidates.len(), want);
+        let targets: Vec<PeerId> = chosen.into_iter().map(|j| candidates[j]).collect();
+        tracing::info!(t = %k.now(), peer = peer.0, links = targets.len(), "joined");
+        for q in targets {
+            self.world.control(k).say_hello(peer, q);
+        }
+    }
+
+    fn window<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, fi: usize, on: bool) {
+        let fault = fi as u16;
+        match &self.faults[fi].runtime {
+            Runtime::Loss { probability, .. } => {
+                self.open_losses.retain(|e| e.0 != fault);
+                if on {
+                    self.open_losses.push((fault, *probability));
+                }
+                // Losses stack: a message survives every open window, and the base loss, apart.
+                let survive = (1.0 - self.base_loss) * self.open_losses.iter().map(|e| 1.0 - e.1).product::<f64>();
+                self.world.control(k).set_loss((1.0 - survive).clamp(0.0, 1.0)).expect("a probability");
             }
-            FaultSpec::Partition { .. } => {
-                let groups = on.then(|| self.faults[fi].groups.clone());
-                self.world.net_mut().set_partition(groups);
+            Runtime::Partition { groups, .. } => {
+                let groups = groups.clone();
+                let mut control = self.world.control(k);
+                if on {
+                    control.partition(u32::from(fault), groups);
+                } else {
+                    control.heal(u32::from(fault));
+                }
             }
-            _ => {}
+            other => debug_assert!(false, "a window of {other:?}, which has none"),
         }
     }
 
@@ -487,12 +484,16 @@ impl Faulty {
     }
 }
 
+fn ms(x: f64) -> SimDuration {
+    SimDuration::from_millis_abs(x)
+}
+
 impl Model<Event> for Faulty {
     fn handle<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, event: Event) {
         match event {
             Event::World(e) => self.world.handle(k, e),
-            Event::Fault { fault, peer, step } => self.fault_step(k, fault as usize, peer, step),
-            Event::Global { fault, on } => self.global_step(fault as usize, on),
+            Event::Fault { fault, peer, step } => self.step(k, usize::from(fault), peer, step),
+            Event::Window { fault, on } => self.window(k, usize::from(fault), on),
         }
     }
 
@@ -504,79 +505,103 @@ impl Model<Event> for Faulty {
     }
 }
 
-fn select(world: &World, fi: usize, spec: &FaultSpec) -> Result<Vec<PeerId>, FaultError> {
+/// The runtime form of fault `fi`: its members, their own parameter values, its groups.
+fn build(world: &World, seed: Seed, fi: usize, spec: &FaultSpec, n: usize) -> Fault {
+    let members = select(world, spec);
+    let mut index = vec![NONE; n];
+    for (i, p) in members.iter().enumerate() {
+        index[p.index()] = i as u32;
+    }
+    // `Dist` parameters: one draw per member, from its own stream, in the order of the fields.
+    let mut param_rngs: Vec<SimRng> =
+        members.iter().map(|&p| seed.stream(StreamKey::new("fault-param").with(fi as u64).with(p.0.into()))).collect();
+    let mut per_peer = |p: &Param| PerPeer {
+        own: match p {
+            Param::Dist(_) => param_rngs.iter_mut().map(|r| p.per_instance(r)).collect(),
+            _ => Vec::new(),
+        },
+        param: p.clone(),
+    };
+    let clock = |timing: &Timing, per_peer: &mut dyn FnMut(&Param) -> PerPeer| match timing {
+        Timing::Scheduled(d) => Clock::Scheduled(d.iter().map(|&ms| SimDuration::from_millis_abs(ms)).collect()),
+        Timing::Random { start, up, down } => {
+            let (up, down) = (per_peer(up), per_peer(down));
+            Clock::Random { start: per_peer(start), up, down }
+        }
+        Timing::Availability { interval, mtbf, availability, p2psimpy_formula } => Clock::Availability {
+            interval: per_peer(interval),
+            mtbf: per_peer(mtbf),
+            availability: per_peer(availability),
+            p2psimpy_formula: *p2psimpy_formula,
+        },
+        Timing::Once { at, duration } => Clock::Once { at: per_peer(at), duration: per_peer(duration) },
+    };
+    let runtime = match spec {
+        FaultSpec::Downtime { timing, .. } => {
+            Runtime::Disruption { effect: Effect::Down, clock: clock(timing, &mut per_peer) }
+        }
+        FaultSpec::Slowdown { timing, factor, .. } => {
+            let clock = clock(timing, &mut per_peer);
+            Runtime::Disruption { effect: Effect::Slow(per_peer(factor)), clock }
+        }
+        FaultSpec::Churn { session, offtime, leave, .. } => {
+            Runtime::Churn { session: session.clone(), offtime: offtime.clone(), leave: per_peer(leave) }
+        }
+        FaultSpec::Join { at, links, to, .. } => Runtime::Join {
+            at: per_peer(at),
+            links: per_peer(links),
+            to: to.iter().filter_map(|name| world.peers().type_id(name)).collect(),
+        },
+        FaultSpec::Loss { probability, from, until } => {
+            Runtime::Loss { probability: *probability, from: *from, until: *until }
+        }
+        FaultSpec::Partition { groups, from, until } => {
+            let groups = match groups {
+                Groups::ByLocation => world.net().peers().map(|p| world.net().location(p).0).collect(),
+                Groups::Lists(lists) => {
+                    let mut g = vec![lists.len() as u16; n];
+                    for (gi, list) in lists.iter().enumerate() {
+                        for &p in list {
+                            g[p as usize] = gi as u16;
+                        }
+                    }
+                    g
+                }
+            };
+            Runtime::Partition { groups, from: *from, until: *until }
+        }
+    };
+    let m = members.len();
+    Fault { runtime, members, index, rngs: (0..m).map(|_| LazyRng::new()).collect(), disrupted: vec![false; m] }
+}
+
+/// The peers a fault applies to (checked selectors).
+fn select(world: &World, spec: &FaultSpec) -> Vec<PeerId> {
     let selector = match spec {
         FaultSpec::Downtime { peers, .. }
         | FaultSpec::Slowdown { peers, .. }
         | FaultSpec::Churn { peers, .. }
         | FaultSpec::Join { peers, .. } => peers,
-        FaultSpec::Loss { .. } | FaultSpec::Partition { .. } => return Ok(Vec::new()),
+        FaultSpec::Loss { .. } | FaultSpec::Partition { .. } => return Vec::new(),
     };
     let net = world.net();
-    Ok(match selector {
+    match selector {
         Selector::All => net.peers().collect(),
         Selector::Type(name) => {
-            let t = world.peers().type_id(name).ok_or_else(|| FaultError::Unknown {
-                fault: fi,
-                what: "peer type",
-                name: name.clone(),
-            })?;
-            world.peers().members(t).to_vec()
+            world.peers().type_id(name).map_or_else(Vec::new, |t| world.peers().members(t).to_vec())
         }
         Selector::Peers(ids) => {
-            let mut out = Vec::new();
+            let mut out: Vec<PeerId> = Vec::new();
             for &p in ids {
-                if p as usize >= net.peer_count() {
-                    return Err(FaultError::UnknownPeer { fault: fi, peer: p, peers: net.peer_count() });
-                }
                 if !out.contains(&PeerId(p)) {
                     out.push(PeerId(p));
                 }
             }
             out
         }
-        Selector::Location(name) => {
-            let l = net.locations().id(name).ok_or_else(|| FaultError::Unknown {
-                fault: fi,
-                what: "location",
-                name: name.clone(),
-            })?;
-            net.peers().filter(|&p| net.location(p) == l).collect()
-        }
-    })
-}
-
-fn check(fi: usize, spec: &FaultSpec) -> Result<(), FaultError> {
-    let bad = |field: &'static str, problem: String| Err(FaultError::Bad { fault: fi, field, problem });
-    let unit = |x: f64| (0.0..=1.0).contains(&x);
-    let timing = match spec {
-        FaultSpec::Downtime { timing, .. } => Some(timing),
-        FaultSpec::Slowdown { timing, factor, .. } => {
-            if !unit(*factor) {
-                return bad("factor", format!("must be in [0, 1], got {factor}"));
-            }
-            Some(timing)
-        }
-        FaultSpec::Churn { leave, .. } if !unit(*leave) => {
-            return bad("leave", format!("must be in [0, 1], got {leave}"));
-        }
-        FaultSpec::Loss { probability, .. } if !unit(*probability) => {
-            return bad("probability", format!("must be in [0, 1], got {probability}"));
-        }
-        _ => None,
-    };
-    if let Some(Timing::Availability { interval, mtbf, availability, .. }) = timing {
-        if !(*interval > 0.0 && *mtbf >= *interval) {
-            return bad("interval", format!("needs 0 < interval <= mtbf, got interval {interval}, mtbf {mtbf}"));
-        }
-        if !(*availability > 0.0 && *availability < 1.0) {
-            return bad("availability", format!("must be in (0, 1), got {availability}"));
-        }
+        Selector::Location(name) => match net.locations().id(name) {
+            Some(l) => net.peers().filter(|&p| net.location(p) == l).collect(),
+            None => Vec::new(),
+        },
     }
-    if let Some(Timing::Scheduled(d)) = timing
-        && d.iter().any(|x| !x.is_finite())
-    {
-        return bad("timing", "scheduled durations must be finite numbers of ms".into());
-    }
-    Ok(())
 }

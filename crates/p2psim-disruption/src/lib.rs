@@ -8,13 +8,17 @@
 //! animations. [`FaultSpec`] describes a fault; [`Faulty`] runs a [`World`](p2psim_services::World)
 //! with its faults.
 //!
-//! Semantics follow P2PSimpy's `services/disruption.py` (../shared/P2PSIMPY.md §7.5), with its
-//! oddities D1 (swapped names) and D2 (lost neighbours) resolved as documented on each item.
+//! Semantics follow P2PSimpy's `services/disruption.py`, with its oddities D1 (swapped names) and
+//! D2 (lost neighbours) resolved as documented on each item. Every fault is checked once
+//! ([`FaultSpec::check`], errors naming the field), then built into a runtime form whose events
+//! carry typed [`Step`]s; faults act on the world only through its
+//! [`Control`](p2psim_services::Control) interface. Slowdowns, downtimes, loss windows and
+//! partitions that overlap stack.
 //!
 //! What it knows nothing about: experiment files, analysis, plots.
 
 mod faults;
 mod spec;
 
-pub use faults::{Event, FaultError, Faulty, GraphSnapshot};
-pub use spec::{FaultSpec, Groups, Selector, Timing};
+pub use faults::{Event, Faulty, GraphSnapshot, Step};
+pub use spec::{FaultCheckCx, FaultSpec, Groups, Selector, Timing};

@@ -69,6 +69,7 @@
 //! assert_eq!(run(1), run(1));
 //! ```
 
+mod config_error;
 mod dist;
 mod kernel;
 mod queue;
@@ -76,6 +77,7 @@ mod rng;
 mod time;
 mod timer;
 
+pub use config_error::{ConfigError, Segment, check_duration_ms, check_period_ms, check_probability};
 pub use dist::{Dist, DistError, Param, Resolved};
 pub use kernel::{Kernel, Model, ScheduleError};
 pub use queue::{CalendarConfig, CalendarQueue, Entry, EventQueue, HeapQueue};

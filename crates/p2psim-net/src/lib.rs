@@ -27,9 +27,9 @@ mod topology;
 pub use bandwidth::{BandwidthUnit, KBIT, MBIT, TransmissionModel, UploadModel};
 pub use ids::{LocationId, PeerId};
 pub use location::{Delay, LatencyMode, LatencyModel, LocationError, Locations};
-pub use monitor::{Monitors, Traffic};
+pub use monitor::{KindTotal, Monitors, Traffic};
 pub use network::{
     Admission, Admit, Delivery, DropReason, NetConfig, NetCounters, NetError, NetEvent, Network, Payload, PeerSpec,
-    PeerState, Sent,
+    PeerState, SendPlan,
 };
 pub use topology::{Topology, TopologyError};

@@ -1,9 +1,13 @@
-//! Per-peer traffic monitors: bytes and messages received and sent, per one-second bucket.
+//! Per-peer traffic monitors: bytes and messages received and sent, per one-second bucket; and per
+//! peer, totals of what it sent by kind of message.
 //!
 //! P2PSimpy's `bytes_load` and `msg_count_load` count received messages only, after validation, by
 //! the integer second `int(now_ms / 1000)`, and have no bucket for silent seconds (oddity M2). Here
 //! every second from 0 to the end of the run exists, silent ones as zeros, and sent traffic is counted
 //! too (when an online peer sends, whether or not the message arrives).
+//!
+//! The totals by kind are the one count of sent messages: everything that reports what a peer or a
+//! protocol sent reads them.
 
 use p2psim_kernel::SimTime;
 
@@ -22,18 +26,90 @@ pub struct Traffic {
     pub msgs_out: u32,
 }
 
-/// The monitors of every peer. Memory is seconds × peers × 24 bytes; switch off for huge runs.
+/// What one peer sent of one kind, over the whole run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KindTotal {
+    /// Messages.
+    pub msgs: u32,
+    /// Bytes.
+    pub bytes: u64,
+}
+
+/// No column: the kind is not counted.
+const NO_COLUMN: u8 = u8::MAX;
+
+/// The monitors of every peer. Memory is seconds × peers × 24 bytes for the per-second buckets
+/// (switch off for huge runs), plus 12 bytes per peer and counted kind, plus 4 per peer for updates.
 #[derive(Clone, Debug)]
 pub struct Monitors {
     enabled: bool,
     peers: usize,
     /// `seconds[s][peer]`.
     seconds: Vec<Vec<Traffic>>,
+    /// Kind → column of `totals`, or `NO_COLUMN`.
+    columns: Vec<u8>,
+    /// Column count.
+    width: usize,
+    /// `totals[peer * width + column]`.
+    totals: Vec<KindTotal>,
+    /// Updates sent, per peer.
+    updates: Vec<u32>,
 }
 
 impl Monitors {
     pub(crate) fn new(peers: usize, enabled: bool) -> Monitors {
-        Monitors { enabled, peers, seconds: Vec::new() }
+        Monitors {
+            enabled,
+            peers,
+            seconds: Vec::new(),
+            columns: Vec::new(),
+            width: 0,
+            totals: Vec::new(),
+            updates: Vec::new(),
+        }
+    }
+
+    /// Counts what each peer sends of the kinds `counted` lists (kinds are [`Payload::kind`]
+    /// numbers), and the updates it sends. Call before anything is sent.
+    ///
+    /// [`Payload::kind`]: crate::Payload::kind
+    pub(crate) fn count_sent_by_kind(&mut self, counted: &[usize]) {
+        let max = counted.iter().copied().max().map_or(0, |m| m + 1);
+        self.columns = vec![NO_COLUMN; max];
+        let mut width = 0;
+        for &k in counted {
+            if self.columns[k] == NO_COLUMN {
+                assert!(width < usize::from(NO_COLUMN), "at most 254 kinds are counted");
+                self.columns[k] = width as u8;
+                width += 1;
+            }
+        }
+        self.width = width;
+        self.totals = vec![KindTotal::default(); self.peers * width];
+        self.updates = vec![0; self.peers];
+    }
+
+    /// What `p` sent of `kind` so far (zero for a kind that is not counted).
+    pub fn sent_by_kind(&self, p: PeerId, kind: usize) -> KindTotal {
+        match self.columns.get(kind) {
+            Some(&c) if c != NO_COLUMN => self.totals[p.index() * self.width + usize::from(c)],
+            _ => KindTotal::default(),
+        }
+    }
+
+    /// Asks the CPU to bring `p`'s totals by kind into the cache (see
+    /// [`Network::prefetch_arrival`](crate::Network::prefetch_arrival)).
+    #[inline]
+    pub(crate) fn prefetch_totals(&self, p: PeerId) {
+        if self.width > 0 {
+            prefetch_index::prefetch_index(&self.totals, p.index() * self.width);
+            prefetch_index::prefetch_index(&self.updates, p.index());
+        }
+    }
+
+    /// Updates `p` sent so far (see [`Payload::updates`](crate::Payload::updates)).
+    pub fn updates_sent(&self, p: PeerId) -> u32 {
+        self.updates.get(p.index()).copied().unwrap_or(0)
     }
 
     /// True if traffic is being recorded.
@@ -62,7 +138,19 @@ impl Monitors {
     }
 
     #[inline]
-    pub(crate) fn sent(&mut self, p: PeerId, t: SimTime, size: u32) {
+    pub(crate) fn sent(&mut self, p: PeerId, t: SimTime, size: u32, kind: usize, updates: u32) {
+        if let Some(&c) = self.columns.get(kind)
+            && c != NO_COLUMN
+        {
+            let total = &mut self.totals[p.index() * self.width + usize::from(c)];
+            total.msgs = total.msgs.saturating_add(1);
+            total.bytes += u64::from(size);
+        }
+        if updates > 0
+            && let Some(u) = self.updates.get_mut(p.index())
+        {
+            *u = u.saturating_add(updates);
+        }
         if let Some(b) = self.bucket(p, t) {
             b.bytes_out += u64::from(size);
             b.msgs_out += 1;
@@ -83,6 +171,8 @@ impl Monitors {
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.seconds.iter().map(|v| v.capacity() * std::mem::size_of::<Traffic>()).sum()
+        self.seconds.iter().map(|v| v.capacity() * std::mem::size_of::<Traffic>()).sum::<usize>()
+            + self.totals.capacity() * std::mem::size_of::<KindTotal>()
+            + self.updates.capacity() * 4
     }
 }

@@ -25,10 +25,22 @@ use crate::monitor::Monitors;
 use crate::topology::Topology;
 use crate::{LocationId, PeerId};
 
-/// A message the network can carry: all it needs to know is its size.
+/// A message the network can carry: all it needs to know is its size, and for counting what each
+/// peer sent, an opaque kind number and how many updates it carries.
 pub trait Payload {
     /// Size in bytes, for transmission delays and traffic monitors.
     fn size(&self) -> u32;
+    /// The kind of message, as a dense number chosen by the layer above (see
+    /// [`Network::count_sent_by_kind`]).
+    fn kind(&self) -> usize {
+        0
+    }
+    /// How many copies of an update (a produced message) this message carries: 1 for a pushed
+    /// gossip message, the number of copies in a pull response, 0 for control messages. Demers'
+    /// traffic m is the updates sent per peer.
+    fn updates(&self) -> u32 {
+        0
+    }
 }
 
 /// Whether a peer takes part in the network right now.
@@ -157,23 +169,47 @@ impl DropReason {
 /// Message counts of the whole network.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NetCounters {
-    /// Messages that left their sender.
+    /// Messages that left their sender (lost ones included; per peer and kind:
+    /// [`Monitors::sent_by_kind`]).
     pub sent: u64,
     /// Messages handed to the receiver's services.
     pub delivered: u64,
     /// Of the delivered, those whose arrival was accounted when they were sent, without an event
-    /// (see [`Network::send_or_account`]).
+    /// (see [`Network::account`]).
     pub accounted: u64,
     dropped: [u64; 8],
 }
 
-/// What became of a message that left its sender.
+/// A message that has left its sender, before it is either scheduled as an arrival event
+/// ([`Network::schedule`]) or accounted as delivered at once ([`Network::account`]).
+///
+/// Making the plan counts the sent traffic and draws the loss and the latency, so both ways of
+/// finishing it see the same draws: a run that accounts some arrivals at send makes exactly the
+/// draws of one that schedules them all.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sent {
-    /// It arrives at this time, as an event.
-    Scheduled(SimTime),
-    /// It arrives at this time and was accounted as delivered already: no event will follow.
-    Accounted(SimTime),
+#[must_use = "a plan is finished by Network::schedule or Network::account"]
+pub struct SendPlan {
+    from: PeerId,
+    to: PeerId,
+    arrival: SimTime,
+    size: u32,
+    connectionless: bool,
+    plain: bool,
+}
+
+impl SendPlan {
+    /// When the message will reach the receiver.
+    pub fn arrival(&self) -> SimTime {
+        self.arrival
+    }
+
+    /// True if the receiver's handling of this arrival depends on nothing but the layer above,
+    /// as things stand when the message is sent: the receiver is online, idle, downloads without
+    /// delay, no partition is in force and no link times are kept. Only such a plan may be
+    /// accounted.
+    pub fn receiver_is_plain(&self) -> bool {
+        self.plain
+    }
 }
 
 impl NetCounters {
@@ -184,15 +220,6 @@ impl NetCounters {
     /// Messages dropped for any reason.
     pub fn dropped_total(&self) -> u64 {
         self.dropped.iter().sum()
-    }
-}
-
-impl Sent {
-    /// The arrival time.
-    pub fn time(self) -> SimTime {
-        match self {
-            Sent::Scheduled(t) | Sent::Accounted(t) => t,
-        }
     }
 }
 
@@ -329,7 +356,9 @@ pub struct Network<M> {
     slowdown: Vec<f64>,
     hot: Vec<Hot>,
     flags: Vec<u8>,
-    partition: Vec<u16>,
+    /// The partitions in force, each with its owner: messages between peers in different groups of
+    /// any of them are dropped.
+    partitions: Vec<(u32, Vec<u16>)>,
     upload_free_at: Vec<SimTime>,
     queued: Vec<Queued<M>>,
     free_slots: Vec<u32>,
@@ -380,7 +409,7 @@ impl<M: Payload> Network<M> {
                 })
                 .collect(),
             flags: peers.iter().map(|p| if p.download.is_finite() { flag::FINITE_DOWN } else { 0 }).collect(),
-            partition: Vec::new(),
+            partitions: Vec::new(),
             upload_free_at: match config.transmission.uploads {
                 UploadModel::Serialised => vec![SimTime::ZERO; n],
                 UploadModel::Parallel => Vec::new(),
@@ -430,13 +459,14 @@ impl<M: Payload> Network<M> {
     }
 
     /// Asks the CPU to bring what a message's arrival at `p` reads of it (flags, state and
-    /// bandwidth, location, where its links are) into the cache, without waiting: see
-    /// [`p2psim_kernel::Model::prefetch`].
+    /// bandwidth, location, where its links are, what it sent so far) into the cache, without
+    /// waiting: see [`p2psim_kernel::Model::prefetch`].
     #[inline]
     pub fn prefetch_arrival(&self, p: PeerId) {
         self.prefetch(p);
         prefetch_index::prefetch_index(&self.hot, p.index());
         self.links.prefetch(p);
+        self.monitors.prefetch_totals(p);
     }
 
     /// The peer's state.
@@ -503,21 +533,24 @@ impl<M: Payload> Network<M> {
         Ok(())
     }
 
-    /// Splits the network: messages between peers of different groups are dropped from now on (also
-    /// those in flight). `None` heals it. `groups[p]` is the group of peer `p`.
-    pub fn set_partition(&mut self, groups: Option<Vec<u16>>) {
-        self.partition = match groups {
-            Some(g) => {
-                assert_eq!(g.len(), self.peer_count(), "one group per peer");
-                g
-            }
-            None => Vec::new(),
-        };
+    /// Splits the network: from now on (and for messages in flight) messages between peers of
+    /// different groups are dropped, until [`Network::heal`] is called with the same `owner`.
+    /// `groups[p]` is the group of peer `p`. Partitions stack: a message is dropped if any
+    /// partition in force separates its ends, and healing one leaves the others in force.
+    pub fn partition(&mut self, owner: u32, groups: Vec<u16>) {
+        assert_eq!(groups.len(), self.peer_count(), "one group per peer");
+        self.partitions.retain(|(o, _)| *o != owner);
+        self.partitions.push((owner, groups));
+    }
+
+    /// Ends the partition put in force by `owner`, if any.
+    pub fn heal(&mut self, owner: u32) {
+        self.partitions.retain(|(o, _)| *o != owner);
     }
 
     #[inline]
     fn partitioned(&self, a: PeerId, b: PeerId) -> bool {
-        !self.partition.is_empty() && self.partition[a.index()] != self.partition[b.index()]
+        self.partitions.iter().any(|(_, g)| g[a.index()] != g[b.index()])
     }
 
     /// The peer's neighbours, in the order the links were made.
@@ -598,6 +631,13 @@ impl<M: Payload> Network<M> {
         self.links.meta(idx).map(|m: &LinkMeta| m.since)
     }
 
+    /// Counts what each peer sends of the kinds `counted` lists (kinds are [`Payload::kind`]
+    /// numbers), and the updates it sends (see [`Monitors::sent_by_kind`]). Call before anything
+    /// is sent; without it only the network-wide count is kept.
+    pub fn count_sent_by_kind(&mut self, counted: &[usize]) {
+        self.monitors.count_sent_by_kind(counted);
+    }
+
     /// The traffic monitors.
     pub fn monitors(&self) -> &Monitors {
         &self.monitors
@@ -633,7 +673,7 @@ impl<M: Payload> Network<M> {
     pub fn memory_bytes(&self) -> usize {
         let n = self.peer_count();
         n * (std::mem::size_of::<LocationId>() + 3 * 8 + std::mem::size_of::<Hot>())
-            + self.partition.capacity() * 2
+            + self.partitions.iter().map(|(_, g)| g.capacity() * 2).sum::<usize>()
             + self.upload_free_at.capacity() * 8
             + self.queued.capacity() * std::mem::size_of::<Queued<M>>()
             + self.free_slots.capacity() * 4
@@ -655,28 +695,8 @@ impl<M: Payload> Network<M> {
         to: PeerId,
         msg: M,
     ) -> Result<SimTime, DropReason> {
-        self.send_inner(k, from, to, msg, false, SimTime::ZERO, |_| false).map(Sent::time)
-    }
-
-    /// Sends `msg` over a link like [`Network::send`], but if it arrives before `before` at a
-    /// plain receiver (online, idle, unlimited download, no partition, no link times kept) and
-    /// `known(arrival)` says the receiver's outcome is already known, the arrival is accounted now
-    /// (delivered, the receiver's monitor at the arrival time) instead of becoming an event.
-    ///
-    /// This is how a simulation skips the events whose outcome is known when they are sent, such
-    /// as a copy of a gossip message to a peer that already has it: `known` decides, and counts the
-    /// copy itself. The caller vouches for what the network cannot see: that nothing changes a
-    /// receiver's state, links or partitions before `before`, and that admission accepts at once.
-    pub fn send_or_account<E: From<NetEvent<M>>, Q: EventQueue<E>>(
-        &mut self,
-        k: &mut Kernel<E, Q>,
-        from: PeerId,
-        to: PeerId,
-        msg: M,
-        before: SimTime,
-        known: impl FnOnce(SimTime) -> bool,
-    ) -> Result<Sent, DropReason> {
-        self.send_inner(k, from, to, msg, false, before, known)
+        let plan = self.plan(k.now(), from, to, &msg, false)?;
+        Ok(self.schedule(k, plan, msg))
     }
 
     /// Sends `msg` to any peer, linked or not, like P2PSimpy's `Hello` ("like UDP"); also how
@@ -688,21 +708,23 @@ impl<M: Payload> Network<M> {
         to: PeerId,
         msg: M,
     ) -> Result<SimTime, DropReason> {
-        self.send_inner(k, from, to, msg, true, SimTime::ZERO, |_| false).map(Sent::time)
+        let plan = self.plan(k.now(), from, to, &msg, true)?;
+        Ok(self.schedule(k, plan, msg))
     }
 
+    /// The first half of a send: drops and counts `msg` if its sender is not online or (unless
+    /// `connectionless`) not linked to `to`; otherwise counts it as sent, draws whether it is lost
+    /// and when it arrives, and returns the plan (or [`DropReason::Lost`]). Finish the plan with
+    /// [`Network::schedule`] or [`Network::account`].
     #[inline]
-    #[expect(clippy::too_many_arguments, reason = "the one private path every kind of send shares")]
-    fn send_inner<E: From<NetEvent<M>>, Q: EventQueue<E>>(
+    pub fn plan(
         &mut self,
-        k: &mut Kernel<E, Q>,
+        now: SimTime,
         from: PeerId,
         to: PeerId,
-        msg: M,
+        msg: &M,
         connectionless: bool,
-        account_before: SimTime,
-        known: impl FnOnce(SimTime) -> bool,
-    ) -> Result<Sent, DropReason> {
+    ) -> Result<SendPlan, DropReason> {
         if !self.is_online(from) {
             self.drop_msg(DropReason::SenderOffline);
             return Err(DropReason::SenderOffline);
@@ -712,9 +734,8 @@ impl<M: Payload> Network<M> {
             self.drop_msg(DropReason::NotConnected);
             return Err(DropReason::NotConnected);
         }
-        let now = k.now();
         let size = msg.size();
-        self.monitors.sent(from, now, size);
+        self.monitors.sent(from, now, size, msg.kind(), msg.updates());
         self.counters.sent += 1;
         if self.config.loss > 0.0 && self.loss_rng.random_bool(self.config.loss) {
             self.drop_msg(DropReason::Lost);
@@ -737,22 +758,37 @@ impl<M: Payload> Network<M> {
                 None => self.latency.per_link(from.0, to.0, self.location(from), self.location(to)),
             },
         };
-        let arrival = departure + latency;
-        if arrival < account_before
-            && self.flags[to.index()] == 0
-            && self.partition.is_empty()
-            && !self.config.link_times
-            && known(arrival)
-        {
-            // What `arrive` and `accept` would do at `arrival` for a plain receiver.
-            self.monitors.received(to, arrival, size);
-            self.counters.delivered += 1;
-            self.counters.accounted += 1;
-            return Ok(Sent::Accounted(arrival));
-        }
+        let plain = self.flags[to.index()] == 0 && self.partitions.is_empty() && !self.config.link_times;
+        Ok(SendPlan { from, to, arrival: departure + latency, size, connectionless, plain })
+    }
+
+    /// The second half of a send: the message travels, and arrives as an event at the planned time.
+    #[inline]
+    pub fn schedule<E: From<NetEvent<M>>, Q: EventQueue<E>>(
+        &mut self,
+        k: &mut Kernel<E, Q>,
+        plan: SendPlan,
+        msg: M,
+    ) -> SimTime {
         self.in_flight += 1;
-        k.schedule_in(arrival - now, NetEvent::Arrive { from, to, connectionless, msg }.into());
-        Ok(Sent::Scheduled(arrival))
+        let SendPlan { from, to, connectionless, arrival, .. } = plan;
+        k.schedule_in(arrival - k.now(), NetEvent::Arrive { from, to, connectionless, msg }.into());
+        arrival
+    }
+
+    /// The other second half of a send, for a caller that knows already what the arrival will do
+    /// in the layer above: counts the message as delivered now (the receiver's monitor at the
+    /// arrival time), with no event. What `arrive` and `accept` would do at the arrival for a
+    /// plain receiver.
+    ///
+    /// The plan must be [`SendPlan::receiver_is_plain`], and the caller vouches that nothing will
+    /// change the receiver, its links or the partitions before the arrival.
+    #[inline]
+    pub fn account(&mut self, plan: SendPlan) {
+        debug_assert!(plan.plain, "only an arrival at a plain receiver can be accounted at send");
+        self.monitors.received(plan.to, plan.arrival, plan.size);
+        self.counters.delivered += 1;
+        self.counters.accounted += 1;
     }
 
     /// Advances the message path for one network event; returns the message if it reaches the
@@ -810,7 +846,7 @@ impl<M: Payload> Network<M> {
         admission: &mut A,
     ) -> Option<Delivery<M>> {
         let flags = self.flags[to.index()];
-        if flags != 0 || !self.partition.is_empty() {
+        if flags != 0 || !self.partitions.is_empty() {
             let state = self.hot[to.index()].state;
             let reason = if state == PeerState::Absent {
                 Some(DropReason::ReceiverAbsent)

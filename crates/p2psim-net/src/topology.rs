@@ -106,13 +106,41 @@ impl Topology {
     }
 
     /// A random `d`-regular graph: a random pairing of stubs, then random edge switches that remove
-    /// self-loops and duplicate edges (each switch keeps every degree at `d`).
+    /// self-loops and duplicate edges (each switch keeps every degree at `d`). Dense graphs
+    /// (`d > (n - 1) / 2`) are made as the complement of a sparse one, where switching converges
+    /// fast. Fails only when no such graph exists (`d >= n`, or `n · d` odd).
     pub fn random_regular(peers: u32, d: u32, rng: &mut SimRng) -> Result<Topology, TopologyError> {
         if d >= peers.max(1) || (u64::from(peers) * u64::from(d)) % 2 == 1 {
             return Err(TopologyError::Impossible(format!(
                 "random_regular: need d < n and n·d even, got n = {peers}, d = {d}"
             )));
         }
+        if peers == 0 {
+            return Ok(Topology::empty(0));
+        }
+        if u64::from(d) * 2 > u64::from(peers - 1) {
+            let sparse = Topology::random_regular(peers, peers - 1 - d, rng)?;
+            let present: FxHashSet<(u32, u32)> = sparse.edges.iter().map(|&(a, b)| key(a.0, b.0)).collect();
+            let mut edges = Vec::with_capacity(peers as usize * d as usize / 2);
+            for a in 0..peers {
+                for b in a + 1..peers {
+                    if !present.contains(&(a, b)) {
+                        edges.push((PeerId(a), PeerId(b)));
+                    }
+                }
+            }
+            return Ok(Topology { peers, edges });
+        }
+        // A pairing whose defects the switches cannot remove (rare, and only in small dense
+        // graphs) is drawn again.
+        loop {
+            if let Some(edges) = Self::pair_and_switch(peers, d, rng) {
+                return Ok(Topology { peers, edges: edges.into_iter().map(|(a, b)| (PeerId(a), PeerId(b))).collect() });
+            }
+        }
+    }
+
+    fn pair_and_switch(peers: u32, d: u32, rng: &mut SimRng) -> Option<Vec<(u32, u32)>> {
         let mut stubs: Vec<u32> = (0..peers).flat_map(|p| std::iter::repeat_n(p, d as usize)).collect();
         // Fisher–Yates with our stream (rand's shuffle algorithm may change between versions).
         for i in (1..stubs.len()).rev() {
@@ -134,7 +162,7 @@ impl Topology {
             }
             attempts += 1;
             if attempts > 1000 * edges.len() as u64 + 10_000 {
-                return Err(TopologyError::Impossible("random_regular: could not remove multi-edges".into()));
+                return None;
             }
             let j = rng.random_range(0..edges.len());
             let ((a, b), (c, e)) = (edges[i], edges[j]);
@@ -155,7 +183,7 @@ impl Topology {
             edges[i] = x;
             edges[j] = y;
         }
-        Ok(Topology { peers, edges: edges.into_iter().map(|(a, b)| (PeerId(a), PeerId(b))).collect() })
+        Some(edges)
     }
 
     /// Barabási–Albert preferential attachment: a star on the first `m + 1` peers, then each new peer

@@ -1,43 +1,85 @@
-//! The protocols of p2psim.
+//! The protocols of p2psim, and the API to write your own.
 //!
-//! What it is: every service P2PSimpy has, with the same meaning — connection managers (ping/pong
-//! liveness; peer discovery), message producers, push gossip with a TTL, pull and ranged-pull gossip
+//! # Writing a protocol
+//!
+//! A protocol is a sans-IO state machine ([`Protocol`]): for each peer it runs on it keeps a
+//! state, and reacts to the peer starting, to a message of its type arriving, to one of its
+//! timers firing, and to its rounds, through a [`Context`] that gives it the time, its peer, the
+//! neighbours, the peer's own random stream and storage, and takes its effects (send, set or
+//! cancel a timer, connect, disconnect).
+//!
+//! 1. Define its messages: any type that implements [`UserMessage`] (kind names and a size in
+//!    bytes; traffic tables count them by those names).
+//! 2. Implement [`Protocol`]: `init` makes a peer's state, `on_message` reacts. Record what the
+//!    peer received with [`Context::store`]: the delay, copies, hops and convergence tables read
+//!    that storage, for your protocol as for the built-in ones.
+//! 3. Give it a configuration type ([`ServiceConfig`]: serde, checks that name the field, a
+//!    `build` that cannot fail) and register it under a name in a [`Catalog`]. Experiment files
+//!    then use it like a built-in: `("gossip", MyGossip(fanout: 3))`.
+//! 4. Test it as a state machine, without a simulation: [`testing::Harness`].
+//!
+//! The facade (`p2psim`) runs it under every fault, analysis and sweep, and turns a program that
+//! registers protocols into the whole command line. Its guide, `docs/protocols.md`, walks through
+//! an example.
+//!
+//! # The built-in protocols
+//!
+//! Every service P2PSimpy has, with the same meaning: connection managers (ping/pong liveness;
+//! peer discovery), message producers, push gossip with a TTL, pull and ranged-pull gossip
 //! (anti-entropy by index exchange), push-pull, validation before acceptance (P2PSimpy's
-//! `pre_task`), a malicious relay — and the epidemic family of Demers et al. (anti-entropy, rumor
-//! mongering, infect-and-die) with synchronous or independent rounds and partners picked among
-//! neighbours or uniformly. Each service keeps its own [`Storage`]: per (peer, message) the first
-//! time seen and the number of copies.
+//! `pre_task`), a malicious relay; and the epidemic family of Demers et al. (anti-entropy, rumor
+//! mongering, infect-and-die) with synchronous or independent rounds, `f` partners per round,
+//! picked among neighbours or uniformly. Each is written against [`Protocol`] and configured by a
+//! [`ServiceConfig`]; [`ServiceSpec`] names them in files.
 //!
-//! Services are sans-IO state machines: a call gets the time and an input through a [`Cx`] and emits
-//! [`Effect`]s. The [`World`] is the thin adapter that binds them to the kernel and the network.
+//! # The world
 //!
-//! What it knows nothing about: faults and churn (the disruption layer drives the network's online
-//! state and links from above), experiment files, analysis and plots.
+//! [`World`] binds the protocols to the kernel and the network: it builds them from checked peer
+//! types ([`CheckedTypes`]), routes each delivered message to the services that handle its kind,
+//! applies their effects, and offers the layers above a narrow [`Control`] interface.
+//!
+//! What it knows nothing about: faults and churn (the disruption layer drives the world through
+//! [`Control`]), experiment files, analysis and plots.
 
-mod config;
-mod cx;
+mod builtin;
+mod catalog;
+mod context;
+mod kinds;
 mod message;
 mod peers;
+mod protocol;
 mod registry;
+mod rounds;
 mod select;
-mod services;
+mod slot;
+mod spec;
 mod storage;
+pub mod testing;
+mod validation;
 mod world;
 
-pub use config::{
-    AntiEntropyConfig, ConnectionManagerConfig, Direction, InfectAndDieConfig, LossOfInterest,
-    P2pConnectionManagerConfig, ProducerConfig, PullGossipConfig, PushGossipConfig, Relay, Rounds,
-    RumorMongeringConfig, ServiceSpec, ValidationConfig,
-};
-pub use cx::{Cx, Effect};
+pub use builtin::anti_entropy::{AntiEntropy, AntiEntropyConfig, Direction};
+pub use builtin::cm::{ConnectionManager, ConnectionManagerConfig, P2pConnectionManager, P2pConnectionManagerConfig};
+pub use builtin::infect_and_die::{InfectAndDie, InfectAndDieConfig};
+pub use builtin::producer::{Producer, ProducerConfig, ValidationConfig};
+pub use builtin::pull::{PullGossip, PullGossipConfig};
+pub use builtin::push::{PushGossip, PushGossipConfig, Relay};
+pub use builtin::push_pull::{PushPull, PushPullGossipConfig};
+pub use builtin::rumor::{Judge, LossOfInterest, RumorMongering, RumorMongeringConfig};
+pub use catalog::{BuildCx, Catalog, CheckCx, CustomService, Role, ServiceConfig};
+pub use context::{Context, Effect, Targets};
+pub use kinds::{KindId, Kinds, UserMessage, Wire};
 pub use message::{
     BASE_SIZE, Body, EMPTY_SIZE, GOSSIP_BASE_SIZE, Kind, Message, MsgId, MsgIdx, StoredCopy, TAMPERED_DATA,
-    TAMPERED_SIZE, gossip_size,
+    TAMPERED_SIZE, UserBody, gossip_size,
 };
 pub use peers::PeerTable;
+pub use protocol::{Injected, PeerInit, PeerParam, Protocol, StorageNeeds};
 pub use registry::Messages;
-pub use select::Selection;
+pub use rounds::{RoundSchedule, Rounds};
+pub use select::{Exclusions, Selection};
+pub use spec::{BUILT_IN, ServiceSpec};
 pub use storage::{Range, Record, Storage};
 pub use world::{
-    Bootstrap, BuildError, Event, KindTraffic, LocationChoice, PeerTypeSpec, Physical, SpreadStats, World,
+    Bootstrap, CheckedTypes, Control, Event, LocationChoice, PeerTypeSpec, Physical, ServiceId, SpreadStats, World,
 };

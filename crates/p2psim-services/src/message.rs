@@ -1,14 +1,23 @@
-//! The wire vocabulary: message ids, message kinds, messages, and their sizes.
+//! The wire vocabulary: message ids, the built-in message kinds, messages, and their sizes.
 //!
-//! Sizes follow P2PSimpy's rule (../shared/P2PSIMPY.md §6): a base of 20 bytes plus the length of the
-//! Python `repr` of each element of the data. Ids are structured `(producer, seq)`; P2PSimpy writes
-//! them `"producer_seq"`, so an id in a set costs `digits(producer) + 1 + digits(seq) + 2` (the
-//! quotes), and in a ranged index a `producer: last` pair costs `digits(producer) + digits(last)`.
+//! Sizes follow P2PSimpy's rule: a base of 20 bytes plus the length of the Python `repr` of each
+//! element of the data. Ids are structured `(producer, seq)`; P2PSimpy writes them
+//! `"producer_seq"`, so an id in a set costs `digits(producer) + 1 + digits(seq) + 2` (the quotes),
+//! and in a ranged index a `producer: last` pair costs `digits(producer) + digits(last)`.
+//!
+//! Protocols written outside this crate bring their own message types ([`UserMessage`]); on the
+//! wire they travel as [`Message::User`], counted by their own kind names.
+//!
+//! What it is not: the routing of messages to protocols (the world's) or their kinds' registry
+//! ([`Kinds`](crate::Kinds)).
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
 use p2psim_net::{Payload, PeerId};
+
+use crate::kinds::KindId;
 
 /// A message's id: the peer that produced it and its sequence number there (from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,7 +86,7 @@ pub enum Kind {
     MsgResponse,
     /// Rumor mongering: a hot rumor.
     Rumor,
-    /// Rumor mongering: "I already knew it".
+    /// Rumor mongering: "I knew it already", or "I did not".
     Feedback,
 }
 
@@ -124,7 +133,15 @@ impl Kind {
     }
 }
 
-/// One stored copy handed out in a response: which data version, and its size on the wire.
+impl Kind {
+    /// The kind's number in every run's kind table (built-in kinds come first, in this order).
+    pub const fn id(self) -> KindId {
+        KindId(self as u16)
+    }
+}
+
+/// One stored copy handed out in a response: which data version, its size on the wire, and how
+/// many hops it had made when it was stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoredCopy {
     /// The copy's data was altered by a malicious peer.
@@ -133,6 +150,8 @@ pub struct StoredCopy {
     pub size: u32,
     /// Index of the validation the producer attached (0 = none).
     pub validation: u8,
+    /// Hops from the producer to the responder (the copy makes one more).
+    pub hops: u8,
 }
 
 /// The variable-size part of a message, shared by reference (a snapshot taken at send time).
@@ -147,6 +166,48 @@ pub enum Body {
     /// A list of peers, with the length of each one's P2PSimpy repr (`Peer_<id>:<type>`).
     Peers(Vec<(PeerId, u32)>),
 }
+
+/// The value of a message of a protocol written outside this crate, behind an `Arc` (cloning
+/// shares it), with the size and update count it had when sent.
+#[derive(Clone)]
+pub struct UserBody(Arc<UserInner>);
+
+struct UserInner {
+    size: u32,
+    updates: u32,
+    value: Box<dyn Any + Send + Sync>,
+}
+
+impl UserBody {
+    pub(crate) fn new<T: Any + Send + Sync>(size: u32, updates: u32, value: T) -> UserBody {
+        UserBody(Arc::new(UserInner { size, updates, value: Box::new(value) }))
+    }
+
+    /// The value, if it is a `T`.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.value.downcast_ref()
+    }
+
+    /// Size on the wire.
+    pub fn size(&self) -> u32 {
+        self.0.size
+    }
+}
+
+impl fmt::Debug for UserBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UserBody({} bytes)", self.0.size)
+    }
+}
+
+/// Two user messages are equal when they are the same message (one sent value, cloned).
+impl PartialEq for UserBody {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for UserBody {}
 
 /// A message on the wire. Small and cheap to clone: variable parts are behind an `Arc`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,6 +232,8 @@ pub enum Message {
         validation: u8,
         /// Size on the wire.
         size: u16,
+        /// Hops this copy has made from its producer, counting the one it is on.
+        hops: u8,
     },
     /// A message with a body.
     With {
@@ -181,10 +244,30 @@ pub enum Message {
         /// Size on the wire, computed once.
         size: u32,
     },
-    /// Rumor mongering: the rumor `idx`.
-    Rumor(MsgIdx),
-    /// Rumor mongering feedback on rumor `idx`: the receiver already knew it.
-    Feedback(MsgIdx),
+    /// Rumor mongering: a hot rumor.
+    Rumor {
+        /// The rumor.
+        idx: MsgIdx,
+        /// Hops this copy has made from its producer, counting the one it is on.
+        hops: u8,
+        /// The sender's round (synchronous rounds: the cycle), from 1; 0 outside rounds.
+        round: u32,
+    },
+    /// Rumor mongering feedback on rumor `idx`: whether the push was necessary (the receiver did
+    /// not know the rumor).
+    Feedback {
+        /// The rumor.
+        idx: MsgIdx,
+        /// The receiver did not know it.
+        necessary: bool,
+    },
+    /// A message of a protocol written outside this crate.
+    User {
+        /// Its kind.
+        kind: KindId,
+        /// Its value.
+        body: UserBody,
+    },
 }
 
 /// Base size of every message.
@@ -208,18 +291,25 @@ impl Message {
         Message::With { kind, body: Arc::new(body), size: BASE_SIZE + elems }
     }
 
-    /// The kind.
-    pub fn kind(&self) -> Kind {
+    /// The kind, in the run's kind table.
+    #[inline]
+    pub fn kind_id(&self) -> KindId {
         match self {
-            Message::Hello => Kind::Hello,
-            Message::Ping => Kind::Ping,
-            Message::Pong => Kind::Pong,
-            Message::RequestPeers => Kind::RequestPeers,
-            Message::Gossip { .. } => Kind::Gossip,
-            Message::With { kind, .. } => *kind,
-            Message::Rumor(_) => Kind::Rumor,
-            Message::Feedback(_) => Kind::Feedback,
+            Message::Hello => Kind::Hello.id(),
+            Message::Ping => Kind::Ping.id(),
+            Message::Pong => Kind::Pong.id(),
+            Message::RequestPeers => Kind::RequestPeers.id(),
+            Message::Gossip { .. } => Kind::Gossip.id(),
+            Message::With { kind, .. } => kind.id(),
+            Message::Rumor { .. } => Kind::Rumor.id(),
+            Message::Feedback { .. } => Kind::Feedback.id(),
+            Message::User { kind, .. } => *kind,
         }
+    }
+
+    /// The built-in kind, for a built-in message.
+    pub fn kind(&self) -> Option<Kind> {
+        Kind::ALL.get(usize::from(self.kind_id().0)).copied().filter(|_| !matches!(self, Message::User { .. }))
     }
 
     /// The body, if any.
@@ -238,8 +328,28 @@ impl Payload for Message {
             Message::Hello | Message::Ping | Message::Pong | Message::RequestPeers => EMPTY_SIZE,
             Message::Gossip { size, .. } => u32::from(*size),
             Message::With { size, .. } => *size,
-            Message::Rumor(_) => GOSSIP_BASE_SIZE,
-            Message::Feedback(_) => EMPTY_SIZE,
+            Message::Rumor { .. } => GOSSIP_BASE_SIZE,
+            Message::Feedback { .. } => EMPTY_SIZE,
+            Message::User { body, .. } => body.0.size,
+        }
+    }
+
+    #[inline]
+    fn kind(&self) -> usize {
+        usize::from(self.kind_id().0)
+    }
+
+    /// Gossip messages and rumors carry one update; a response carries one per copy it holds.
+    #[inline]
+    fn updates(&self) -> u32 {
+        match self {
+            Message::Gossip { .. } | Message::Rumor { .. } => 1,
+            Message::With { body, .. } => match &**body {
+                Body::Response(items) => items.iter().filter(|i| i.1.is_some()).count() as u32,
+                _ => 0,
+            },
+            Message::User { body, .. } => body.0.updates,
+            _ => 0,
         }
     }
 }
@@ -262,14 +372,14 @@ mod tests {
 
     #[test]
     fn sizes_match_the_ones_measured_in_p2psimpy() {
-        // ../shared/P2PSIMPY.md §6, "Sizes we measured (course)".
+        // P2PSimpy's course variant, measured (docs/p2psimpy.md, "Message sizes").
         assert_eq!(Message::Ping.size(), 24);
         assert_eq!(gossip_size(20), 310);
         assert_eq!(Message::with(Kind::SyncPing, Body::Index(vec![(PeerId(26), 20)])).size(), 24);
         let three = Body::Ids(vec![id(26, 1), id(26, 2), id(26, 3)]);
         assert_eq!(Message::with(Kind::SyncPing, three).size(), 38);
         assert_eq!(Message::with(Kind::MsgRequest, Body::Ids(vec![id(26, 5), id(26, 6)])).size(), 32);
-        let copy = StoredCopy { tampered: false, size: 310, validation: 0 };
+        let copy = StoredCopy { tampered: false, size: 310, validation: 0, hops: 1 };
         assert_eq!(Message::with(Kind::MsgResponse, Body::Response(vec![(id(26, 5), Some(copy))])).size(), 336);
         assert_eq!(Message::with(Kind::MsgResponse, Body::Response(vec![(id(26, 5), None)])).size(), 30);
         let peers = Body::Peers(vec![(PeerId(1), 8), (PeerId(2), 8)]);

@@ -1,6 +1,6 @@
-//! A service's storage: per (peer, message), the first time seen, the number of copies received, and
-//! which data version was kept; and for ranged pull gossip, per (peer, producer), the highest counter
-//! seen and the holes below it.
+//! A service's storage: per (peer, message), the first time seen, the number of copies received,
+//! the hops the first copy had made, and which data version was kept; and for ranged pull gossip,
+//! per (peer, producer), the highest counter seen and the holes below it.
 //!
 //! Storages belong to one service (P2PSimpy's oddity S1, two services overwriting each other's
 //! storage by name, is not reproduced). Each message has a column over the service's peers, sparse
@@ -19,16 +19,19 @@ use crate::message::MsgIdx;
 pub struct Record {
     /// When the first copy was stored.
     pub first_seen: SimTime,
-    /// Copies received (every store counts, as P2PSimpy's `times_seen`; saturates at 2^31 - 1).
+    /// Copies received (every store counts, as P2PSimpy's `times_seen`; saturates at 2^22 - 1).
     pub copies: u32,
+    /// Hops the first copy had made from the producer (0 at the producer; saturates at 255).
+    pub hops: u8,
     /// The kept data (the first copy's) was altered.
     pub tampered: bool,
 }
 
 /// One (peer, message) cell in 12 bytes: the first time seen in nanoseconds (low and high
-/// halves, so that the cell aligns to 4 bytes), and the copies with the tampered flag in the top
-/// bit. All zeros is "never stored" (a stored cell has at least one copy), so a dense column is
-/// allocated zeroed and its untouched pages cost no memory.
+/// halves, so that the cell aligns to 4 bytes), then one word: the tampered flag in the top bit,
+/// the pending flag, 8 bits of hops and 22 bits of copies. All zeros is "never stored" (a stored
+/// cell has at least one copy), so a dense column is allocated zeroed and its untouched pages cost
+/// no memory.
 ///
 /// A cell can also be *pending* (flag `PENDING`): not stored yet, but a copy is on its way that
 /// will be, arriving at the time the cell holds, and the copies counted in it arrive no earlier
@@ -38,11 +41,18 @@ type Cell = [u32; 3];
 const EMPTY: Cell = [0; 3];
 const TAMPERED: u32 = 1 << 31;
 const PENDING: u32 = 1 << 30;
-const COPIES: u32 = PENDING - 1;
+const HOPS_SHIFT: u32 = 22;
+const HOPS: u32 = 0xff << HOPS_SHIFT;
+const COPIES: u32 = (1 << HOPS_SHIFT) - 1;
 
 #[inline]
 fn copies(c: &Cell) -> u32 {
     c[2] & COPIES
+}
+
+#[inline]
+fn hops(c: &Cell) -> u8 {
+    ((c[2] & HOPS) >> HOPS_SHIFT) as u8
 }
 
 #[inline]
@@ -113,8 +123,9 @@ impl Storage {
         }
     }
 
-    /// Stores a copy of `m` at peer `local`; returns true if it was the first.
-    pub fn add(&mut self, local: u32, m: MsgIdx, now: SimTime, tampered: bool) -> bool {
+    /// Stores a copy of `m` at peer `local`, a copy that made `hops` hops from its producer;
+    /// returns true if it was the first (whose time, hops and data version are kept).
+    pub fn add(&mut self, local: u32, m: MsgIdx, now: SimTime, hops: u8, tampered: bool) -> bool {
         let cell = self.cell_mut(local, m);
         let first = !stored(cell);
         cell[2] &= !PENDING;
@@ -123,6 +134,7 @@ impl Storage {
         }
         if first {
             set_first(cell, now.as_nanos());
+            cell[2] = (cell[2] & !HOPS) | (u32::from(hops) << HOPS_SHIFT);
             if tampered {
                 cell[2] |= TAMPERED;
             }
@@ -201,6 +213,7 @@ impl Storage {
         stored(&c).then(|| Record {
             first_seen: SimTime::from_nanos(first_ns(&c)),
             copies: copies(&c),
+            hops: hops(&c),
             tampered: c[2] & TAMPERED != 0,
         })
     }
@@ -288,10 +301,11 @@ mod tests {
             assert!(s.count_known_copy(7, m, t(45)));
             assert_eq!(s.records(), 0);
             // The earliest arrives and is stored: the first copy, with the three counted early.
-            assert!(s.add(7, m, t(40), true));
-            assert_eq!(s.get(7, m), Some(Record { first_seen: t(40), copies: 4, tampered: true }));
+            assert!(s.add(7, m, t(40), 3, true));
+            assert_eq!(s.get(7, m), Some(Record { first_seen: t(40), copies: 4, hops: 3, tampered: true }));
             // The copy once noted at 50 arrives as an event: a duplicate.
-            assert!(!s.add(7, m, t(50), false));
+            assert!(!s.add(7, m, t(50), 1, false));
+            assert_eq!(s.get(7, m).unwrap().hops, 3, "the first copy's hops are kept");
             assert!(s.count_known_copy(7, m, t(70)));
             assert_eq!(s.get(7, m).unwrap().copies, 6);
             assert_eq!(s.records(), 1);
@@ -302,14 +316,14 @@ mod tests {
     fn first_seen_is_kept_copies_are_counted_and_columns_densify() {
         let mut s = Storage::new(5000, true, false);
         let t = SimTime::from_millis;
-        assert!(s.add(3, MsgIdx(2), t(5), false));
-        assert!(!s.add(3, MsgIdx(2), t(9), true));
-        assert_eq!(s.get(3, MsgIdx(2)), Some(Record { first_seen: t(5), copies: 2, tampered: false }));
+        assert!(s.add(3, MsgIdx(2), t(5), 255, false));
+        assert!(!s.add(3, MsgIdx(2), t(9), 0, true));
+        assert_eq!(s.get(3, MsgIdx(2)), Some(Record { first_seen: t(5), copies: 2, hops: 255, tampered: false }));
         assert_eq!(s.get(4, MsgIdx(2)), None);
         assert!(!s.has(3, MsgIdx(0)));
         assert!(matches!(s.columns[2], Column::Sparse(_)), "a big service starts sparse");
         for p in 0..1000 {
-            s.add(p, MsgIdx(2), t(10 + u64::from(p)), false);
+            s.add(p, MsgIdx(2), t(10 + u64::from(p)), 1, false);
         }
         assert!(matches!(s.columns[2], Column::Dense(_)), "and turns dense at an eighth");
         assert_eq!(s.get(3, MsgIdx(2)).unwrap().copies, 3);
@@ -317,7 +331,7 @@ mod tests {
         assert_eq!(s.known(3), &[MsgIdx(2)]);
         assert_eq!(s.records(), 1000);
         let mut small = Storage::new(16, false, false);
-        small.add(1, MsgIdx(0), t(1), false);
+        small.add(1, MsgIdx(0), t(1), 0, false);
         assert!(matches!(small.columns[0], Column::Dense(_)), "a small service is dense from the start");
     }
 

@@ -1,37 +1,37 @@
-//! The facade's umbrella error: every failure names the file, and where possible the field and the
-//! line and column.
+//! The facade's umbrella error: bad input names the file, the line and column, and the field;
+//! what the system refuses names the file and says why.
 
 use std::fmt;
 
-/// Why an experiment could not be read, built or run.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+use p2psim_kernel::ConfigError;
+
+use crate::ron::{Pos, Source};
+
+/// Why an experiment could not be read, built, run or written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The file is not valid RON for an experiment (syntax, unknown field, wrong type).
-    #[error("{file}:{line}:{col}: {message}")]
-    Parse {
-        /// The file.
+    /// The input is wrong: a file's text, a field's value, a value given on the command line.
+    /// The command line exits with status 2.
+    #[error("{}", Input(file, *position, field, message))]
+    Input {
+        /// The file (empty for an experiment built in code).
         file: String,
-        /// Line, from 1.
-        line: usize,
-        /// Column, from 1.
-        col: usize,
-        /// What is wrong (names the field).
-        message: String,
-    },
-    /// The file parses but a value is wrong.
-    #[error("{}{}{message}", Located(file, *position), Field(field))]
-    Invalid {
-        /// The file.
-        file: String,
-        /// The field, as a path (`peers[1].peer_type`).
+        /// Line and column, from 1, where the file has them.
+        position: Option<(usize, usize)>,
+        /// The field, as a path (`peers[1].peer_type`; empty when the whole file is meant).
         field: String,
         /// What is wrong.
         message: String,
-        /// Text to look for in the file to place the error.
-        near: Option<String>,
-        /// Line and column, when found.
-        position: Option<(usize, usize)>,
+    },
+    /// An output p2psim refuses to write: a folder it did not make, a file in the way, a folder
+    /// another sweep is writing. Nothing was written. The command line exits with status 2.
+    #[error("{path}: {message}")]
+    Refused {
+        /// The path.
+        path: String,
+        /// Why, and what to do instead.
+        message: String,
     },
     /// A sweep's folder lacks results of some of its runs.
     #[error("{folder}: {} of {total} runs have no result ({}{}); run the sweep again to compute them", missing.len(), missing.iter().take(5).cloned().collect::<Vec<_>>().join(", "), if missing.len() > 5 { ", …" } else { "" })]
@@ -43,7 +43,7 @@ pub enum Error {
         /// The runs of the sweep.
         total: usize,
     },
-    /// The file cannot be read or written.
+    /// A file cannot be written (or read back): the system said no.
     #[error("{file}: {message}")]
     Io {
         /// The file.
@@ -53,53 +53,77 @@ pub enum Error {
     },
 }
 
-struct Located<'a>(&'a str, Option<(usize, usize)>);
+struct Input<'a>(&'a str, Option<(usize, usize)>, &'a str, &'a str);
 
-struct Field<'a>(&'a str);
-
-impl fmt::Display for Field<'_> {
+impl fmt::Display for Input<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() { Ok(()) } else { write!(f, "{}: ", self.0) }
-    }
-}
-
-impl fmt::Display for Located<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.0.is_empty(), self.1) {
-            (true, _) => Ok(()),
-            (false, Some((l, c))) => write!(f, "{}:{l}:{c}: ", self.0),
-            (false, None) => write!(f, "{}: ", self.0),
+        let Input(file, position, field, message) = *self;
+        let mut prefix = Vec::new();
+        match (file.is_empty(), position) {
+            (false, Some((l, c))) => prefix.push(format!("{file}:{l}:{c}")),
+            (false, None) => prefix.push(file.to_owned()),
+            (true, _) => {}
         }
+        if !field.is_empty() {
+            prefix.push(field.to_owned());
+        }
+        for p in prefix {
+            write!(f, "{p}: ")?;
+        }
+        f.write_str(message)
     }
 }
 
 impl Error {
-    /// Names the file, and finds the line and column of the offending text in it: the text the
-    /// check pointed at, or else the last name quoted in the message (`msg_rate`, `Tokio`) that the
-    /// file contains.
-    pub fn locate(self, file: &str, text: &str) -> Error {
-        match self {
-            Error::Invalid { field, message, near, .. } => {
-                let position = near.as_deref().and_then(|n| crate::experiment::position_of(text, n)).or_else(|| {
-                    message.split('`').skip(1).step_by(2).collect::<Vec<_>>().into_iter().rev().find_map(|name| {
-                        crate::experiment::position_of(text, &format!("\"{name}\""))
-                            .or_else(|| crate::experiment::position_of(text, name))
-                    })
-                });
-                Error::Invalid { file: file.to_owned(), field, message, near, position }
-            }
-            other => other,
+    /// Bad input at a place in a file.
+    pub(crate) fn at(file: &str, pos: Pos, field: &str, message: impl Into<String>) -> Error {
+        Error::Input {
+            file: file.to_owned(),
+            position: Some((pos.line, pos.col)),
+            field: field.to_owned(),
+            message: message.into(),
         }
     }
 
-    /// An error from building the run (a layer's own check), attributed to a field of the file.
-    pub(crate) fn build(field: &str, e: impl fmt::Display) -> Error {
-        Error::Invalid {
-            file: String::new(),
-            field: field.to_owned(),
-            message: e.to_string(),
-            near: None,
-            position: None,
-        }
+    /// A refused value of `file`, placed where the file holds it.
+    pub(crate) fn located(file: &str, source: &Source, e: &ConfigError) -> Error {
+        Error::at(file, source.locate(e.path()), &e.path_string(), e.message())
+    }
+
+    /// A refused value of an experiment that has no file.
+    pub(crate) fn field(e: &ConfigError) -> Error {
+        Error::Input { file: String::new(), position: None, field: e.path_string(), message: e.message().to_owned() }
+    }
+
+    /// Bad input of a named value (a command-line option, a sweep parameter).
+    pub(crate) fn input(field: &str, message: impl Into<String>) -> Error {
+        Error::Input { file: String::new(), position: None, field: field.to_owned(), message: message.into() }
+    }
+
+    /// A file the system would not let us read or write.
+    pub(crate) fn io(path: &std::path::Path, e: impl fmt::Display) -> Error {
+        Error::Io { file: path.display().to_string(), message: e.to_string() }
+    }
+
+    /// True for the errors that are the user's to fix (the command line exits with 2 for them).
+    pub fn is_input(&self) -> bool {
+        matches!(self, Error::Input { .. } | Error::Refused { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_have_no_empty_parts() {
+        let e = |file: &str, position, field: &str| {
+            Error::Input { file: file.into(), position, field: field.into(), message: "bad".into() }.to_string()
+        };
+        assert_eq!(e("a.ron", Some((3, 4)), "x.y"), "a.ron:3:4: x.y: bad");
+        assert_eq!(e("a.ron", None, ""), "a.ron: bad");
+        assert_eq!(e("", None, "seed"), "seed: bad");
+        assert_eq!(e("", None, ""), "bad");
+        assert_eq!(Error::Io { file: "/x".into(), message: "denied".into() }.to_string(), "/x: denied");
     }
 }

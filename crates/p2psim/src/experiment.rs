@@ -1,4 +1,7 @@
-//! Experiments as RON files: the plain data (parsed with unknown fields rejected), then checked.
+//! Experiments as files: the plain data of an experiment (read from RON with every unknown field
+//! refused), and writing it back.
+//!
+//! What it is not: the checks an experiment must pass before it runs ([`Scenario`](crate::Scenario)).
 
 use std::path::Path;
 
@@ -8,6 +11,8 @@ use p2psim_services::{Physical, ServiceSpec};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::ron::Source;
+use crate::scenario::Scenario;
 
 fn default_seed() -> u64 {
     42
@@ -19,6 +24,7 @@ fn yes() -> bool {
 
 /// Where the peers can be, and the latency between places.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum LocationsSpec {
     /// The tutorial's AWS matrix: Ohio, Ireland, Tokyo (round-trip times, ms).
     #[default]
@@ -87,6 +93,7 @@ pub struct PeerGroup {
 
 /// A random graph over some of the peers.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Graph {
     /// No generated links.
     #[default]
@@ -162,7 +169,8 @@ pub const MAX_SNAPSHOTS: u64 = 10_000;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AnalysisSpec {
-    /// The service whose storage the tables are read from; default: the first gossip-like service.
+    /// The service whose storage the tables are read from; default: the first service that
+    /// spreads messages.
     pub gossip: Option<ServiceRef>,
     /// Record the live graph every this many ms (for animations), at most [`MAX_SNAPSHOTS`]
     /// times in a run.
@@ -216,7 +224,7 @@ impl PeerTables {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Experiment {
-    /// A name for reports.
+    /// A name for reports (letters, digits, `-`, `_`, `.`; it names no file).
     pub name: String,
     /// The master seed.
     #[serde(default = "default_seed")]
@@ -244,166 +252,62 @@ pub struct Experiment {
     pub analysis: AnalysisSpec,
 }
 
-pub(crate) fn options() -> ron::Options {
+fn ron_options() -> ron::Options {
     ron::Options::default().with_default_extension(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 
-/// Line and column (from 1) of the first occurrence of `needle` in `text`.
-pub(crate) fn position_of(text: &str, needle: &str) -> Option<(usize, usize)> {
-    let at = text.find(needle)?;
-    let line = text[..at].matches('\n').count() + 1;
-    let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1) + 1;
-    Some((line, col))
+/// Text as RON that p2psim reads back to the same value.
+pub(crate) fn to_ron<T: Serialize>(value: &T) -> String {
+    let pretty = ron::ser::PrettyConfig::default().extensions(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
+    ron_options().to_string_pretty(value, pretty).expect("plain data serialises") + "\n"
+}
+
+/// Reads a whole file as UTF-8 text; an error names the file (and, for bad UTF-8, where).
+pub(crate) fn read_text(path: &Path) -> Result<String, Error> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::Input {
+        file: file.clone(),
+        position: None,
+        field: String::new(),
+        message: match e.kind() {
+            std::io::ErrorKind::IsADirectory => "is a folder, not a file".into(),
+            std::io::ErrorKind::NotFound => "no such file".into(),
+            _ => e.to_string(),
+        },
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let text = String::from_utf8_lossy(good);
+        let line = text.matches('\n').count() + 1;
+        let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Error::Input { file, position: Some((line, col)), field: String::new(), message: "not UTF-8 text".into() }
+    })
 }
 
 impl Experiment {
-    /// Parses RON text; `file` names it in errors. The result is checked (see [`Experiment::check`]).
+    /// Parses RON text; `file` names it in errors. The result is checked (see [`Scenario`]): every
+    /// error names the file, the line and column, and the field.
     pub fn from_ron(text: &str, file: &str) -> Result<Experiment, Error> {
-        let exp: Experiment = options().from_str(text).map_err(|e| Error::Parse {
-            file: file.to_owned(),
-            line: e.span.start.line,
-            col: e.span.start.col,
-            message: e.code.to_string(),
-        })?;
-        exp.check().map_err(|e| e.locate(file, text))?;
+        let source = Source::parse(text).map_err(|e| Error::at(file, e.pos, "", e.message))?;
+        let exp: Experiment = source.read().map_err(|e| Error::at(file, e.pos, "", e.message))?;
+        Scenario::check(&exp).map_err(|e| Error::located(file, &source, &e))?;
         Ok(exp)
     }
 
     /// Reads and parses a file.
     pub fn load(path: &Path) -> Result<Experiment, Error> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Io { file: path.display().to_string(), message: e.to_string() })?;
+        let text = read_text(path)?;
         Experiment::from_ron(&text, &path.display().to_string())
     }
 
     /// The experiment as RON text that [`Experiment::from_ron`] reads back to the same value.
     pub fn to_ron(&self) -> String {
-        let pretty = ron::ser::PrettyConfig::default().extensions(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
-        options().to_string_pretty(self, pretty).expect("plain data serialises") + "\n"
+        to_ron(self)
     }
 
-    /// The checks serde cannot make: names that must exist, numbers in range.
+    /// The checks serde cannot make: names that must exist, numbers in range (see
+    /// [`Scenario::new`]). Errors name the field, but no file.
     pub fn check(&self) -> Result<(), Error> {
-        let invalid = |field: String, message: String, near: Option<String>| Error::Invalid {
-            file: String::new(),
-            field,
-            message,
-            near,
-            position: None,
-        };
-        if self.until_ms == 0 {
-            return Err(invalid("until_ms".into(), "must be > 0".into(), None));
-        }
-        let types: Vec<&str> = self.peer_types.iter().map(|t| t.name.as_str()).collect();
-        if types.is_empty() {
-            return Err(invalid("peer_types".into(), "at least one peer type is needed".into(), None));
-        }
-        for (i, t) in types.iter().enumerate() {
-            if types[..i].contains(t) {
-                return Err(invalid(
-                    format!("peer_types[{i}].name"),
-                    format!("type `{t}` is defined twice"),
-                    Some(format!("\"{t}\"")),
-                ));
-            }
-        }
-        let known = |name: &str, field: String| -> Result<(), Error> {
-            if types.contains(&name) {
-                Ok(())
-            } else {
-                Err(invalid(
-                    field,
-                    format!("unknown peer type `{name}` (defined: {})", types.join(", ")),
-                    Some(format!("\"{name}\"")),
-                ))
-            }
-        };
-        if self.peers.is_empty() {
-            return Err(invalid("peers".into(), "at least one group of peers is needed".into(), None));
-        }
-        let mut total = 0u64;
-        for (i, g) in self.peers.iter().enumerate() {
-            known(&g.peer_type, format!("peers[{i}].peer_type"))?;
-            total += u64::from(g.count);
-        }
-        if total >= u64::from(u32::MAX) {
-            return Err(invalid("peers".into(), format!("{total} peers is more than p2psim can number"), None));
-        }
-        let places: Vec<&str> = match &self.locations {
-            LocationsSpec::Aws => vec!["Ohio", "Ireland", "Tokyo"],
-            LocationsSpec::Custom { names, .. } => names.iter().map(String::as_str).collect(),
-        };
-        for (i, t) in self.peer_types.iter().enumerate() {
-            let named: Vec<&String> = match &t.physical.location {
-                p2psim_services::LocationChoice::Fixed(n) => vec![n],
-                p2psim_services::LocationChoice::Sample { values, .. }
-                | p2psim_services::LocationChoice::Cycle(values) => values.iter().collect(),
-            };
-            for n in named {
-                if !places.contains(&n.as_str()) {
-                    return Err(invalid(
-                        format!("peer_types[{i}].physical.location"),
-                        format!("unknown location `{n}` (locations: {})", places.join(", ")),
-                        Some(format!("\"{n}\"")),
-                    ));
-                }
-            }
-        }
-        for (i, name) in self.topology.among.iter().enumerate() {
-            known(name, format!("topology.among[{i}]"))?;
-        }
-        for (i, a) in self.topology.attach.iter().enumerate() {
-            known(&a.peer_type, format!("topology.attach[{i}].peer_type"))?;
-            for (j, to) in a.to.iter().enumerate() {
-                known(to, format!("topology.attach[{i}].to[{j}]"))?;
-            }
-        }
-        let unit = |x: f64| (0.0..=1.0).contains(&x);
-        match self.topology.graph {
-            Graph::ErdosRenyi { p } | Graph::WattsStrogatz { p, .. } if !unit(p) => {
-                return Err(invalid(
-                    "topology.graph.p".into(),
-                    format!("a probability must be in [0, 1], got {p}"),
-                    None,
-                ));
-            }
-            _ => {}
-        }
-        if !unit(self.network.loss) {
-            return Err(invalid(
-                "network.loss".into(),
-                format!("a probability must be in [0, 1], got {}", self.network.loss),
-                None,
-            ));
-        }
-        if let Some(every) = self.analysis.snapshot_every_ms {
-            if !(every > 0.0 && every.is_finite()) {
-                return Err(invalid(
-                    "analysis.snapshot_every_ms".into(),
-                    format!("must be a positive number of ms, got {every}"),
-                    None,
-                ));
-            }
-            // Snapshots at 0, every, 2 every, … up to until_ms. Each holds the live graph and
-            // becomes a PNG frame: one every microsecond of a 6 s run would be six million frames.
-            let intervals = self.until_ms as f64 / every;
-            if intervals >= MAX_SNAPSHOTS as f64 {
-                return Err(invalid(
-                    "analysis.snapshot_every_ms".into(),
-                    format!(
-                        "{every} ms over until_ms {} would take {:.0} snapshots, each a frame of the graph \
-                         animation; at most {MAX_SNAPSHOTS} are allowed, so take one every {} ms or more",
-                        self.until_ms,
-                        intervals.floor() + 1.0,
-                        self.until_ms.div_ceil(MAX_SNAPSHOTS - 1)
-                    ),
-                    None,
-                ));
-            }
-        }
-        if let Some(g) = &self.analysis.gossip {
-            known(&g.peer_type, "analysis.gossip.peer_type".into())?;
-        }
-        Ok(())
+        Scenario::check(self).map_err(|e| Error::field(&e))
     }
 }

@@ -27,6 +27,8 @@
 mod error;
 mod experiment;
 mod output;
+mod ron;
+mod scenario;
 mod simulation;
 mod sweep;
 
@@ -42,6 +44,7 @@ pub use experiment::{
     PeerTypeDef, ServiceRef, TopologySpec,
 };
 pub use output::{comparison_json, report, write_file_atomically, write_folder_atomically, write_results};
+pub use scenario::Scenario;
 pub use simulation::Simulation;
 pub use sweep::{
     Base, RunKey, SWEEP_FILE, SweepOutcome, SweepParam, SweepSpec, gather, missing_runs, prepare, run_one, run_runs,

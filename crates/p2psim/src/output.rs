@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::simulation::Simulation;
 
 pub(crate) fn io(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Io { file: path.display().to_string(), message: e.to_string() }
+    Error::io(path, e)
 }
 
 /// Writes `text` to `path` whole or not at all: under a temporary name unique to this host and
@@ -126,7 +126,7 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
                     .peer_types
                     .iter()
                     .enumerate()
-                    .filter(|(_, t)| t.services.iter().any(|(_, s)| s.kind_name() == "producer"))
+                    .filter(|(_, t)| t.services.iter().any(|(_, s)| s.role() == p2psim_services::Role::Source))
                     .map(|(i, _)| i as u16)
                     .collect();
                 w.net().peers().map(|p| producers.contains(&w.peers().type_of(p))).collect()

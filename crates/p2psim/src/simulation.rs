@@ -1,12 +1,15 @@
-//! The simulation built from an experiment.
+//! The build phase's second half and the run phase: a checked [`Scenario`] becomes a
+//! [`Simulation`] (topology drawn, world and faults built, every service started), which then runs
+//! in chunks of simulated time.
 
 use p2psim_disruption::{Event, Faulty, GraphSnapshot};
-use p2psim_kernel::{Kernel, Seed, SimTime, StreamKey};
-use p2psim_net::{Locations, NetConfig, PeerId, Topology};
-use p2psim_services::{Bootstrap, Kind, PeerTypeSpec, ServiceSpec, World};
+use p2psim_kernel::{Kernel, Seed, SimDuration, SimTime, StreamKey};
+use p2psim_net::{NetConfig, PeerId, Topology};
+use p2psim_services::{Bootstrap, Role, ServiceId, World};
 
 use crate::error::Error;
-use crate::experiment::{Experiment, Graph, LocationsSpec};
+use crate::experiment::{Experiment, Graph};
+use crate::scenario::Scenario;
 
 /// A run: built from an [`Experiment`], advanced with [`Simulation::run_until`] (which can be
 /// called again with a later time; chunked runs equal one run).
@@ -14,109 +17,77 @@ pub struct Simulation {
     experiment: Experiment,
     kernel: Kernel<Event>,
     model: Faulty,
-    gossip: Option<u16>,
+    gossip: Option<ServiceId>,
     snapshots: Vec<GraphSnapshot>,
     next_snapshot: Option<SimTime>,
 }
 
-fn topology(exp: &Experiment, kinds: &[u16], type_ids: &[String]) -> Result<Topology, Error> {
+/// Draws the initial topology. The scenario's checks made every step possible.
+fn topology(exp: &Experiment, kinds: &[u16], type_names: &[String]) -> Topology {
     let n = kinds.len() as u32;
     let mut rng = Seed(exp.seed).stream(StreamKey::new("topology"));
     let ids_of = |names: &[String]| -> Vec<PeerId> {
         (0..n)
-            .filter(|&p| names.is_empty() || names.contains(&type_ids[kinds[p as usize] as usize]))
+            .filter(|&p| names.is_empty() || names.contains(&type_names[kinds[p as usize] as usize]))
             .map(PeerId)
             .collect()
     };
     let among = ids_of(&exp.topology.among);
     let m = among.len() as u32;
-    let field = "topology.graph";
+    let checked = "the scenario checked the graph's parameters";
     let sub = match exp.topology.graph {
         Graph::None => Topology::empty(m),
         Graph::Complete => Topology::complete(m),
-        Graph::ErdosRenyi { p } => Topology::erdos_renyi(m, p, &mut rng).map_err(|e| Error::build(field, e))?,
-        Graph::RandomRegular { degree } => {
-            Topology::random_regular(m, degree, &mut rng).map_err(|e| Error::build(field, e))?
-        }
-        Graph::BarabasiAlbert { m: k } => {
-            Topology::barabasi_albert(m, k, &mut rng).map_err(|e| Error::build(field, e))?
-        }
-        Graph::WattsStrogatz { k, p } => {
-            Topology::watts_strogatz(m, k, p, &mut rng).map_err(|e| Error::build(field, e))?
-        }
+        Graph::ErdosRenyi { p } => Topology::erdos_renyi(m, p, &mut rng).expect(checked),
+        Graph::RandomRegular { degree } => Topology::random_regular(m, degree, &mut rng).expect(checked),
+        Graph::BarabasiAlbert { m: k } => Topology::barabasi_albert(m, k, &mut rng).expect(checked),
+        Graph::WattsStrogatz { k, p } => Topology::watts_strogatz(m, k, p, &mut rng).expect(checked),
     };
-    let mut edges: Vec<(u32, u32)> =
-        sub.edges().iter().map(|&(a, b)| (among[a.index()].0, among[b.index()].0)).collect();
-    let mut t = Topology::from_edges(n, &edges).map_err(|e| Error::build(field, e))?;
-    for (i, a) in exp.topology.attach.iter().enumerate() {
+    let edges: Vec<(u32, u32)> = sub.edges().iter().map(|&(a, b)| (among[a.index()].0, among[b.index()].0)).collect();
+    let mut t = Topology::from_edges(n, &edges).expect("edges between existing peers");
+    for a in &exp.topology.attach {
         let who = ids_of(std::slice::from_ref(&a.peer_type));
         let to = ids_of(&a.to);
-        t.add_random_links(&who, a.links, &to, &mut rng)
-            .map_err(|e| Error::build(&format!("topology.attach[{i}]"), e))?;
+        t.add_random_links(&who, a.links, &to, &mut rng).expect("the scenario checked there are enough peers");
     }
-    edges = t.edges().iter().map(|&(a, b)| (a.0, b.0)).collect();
+    let mut edges: Vec<(u32, u32)> = t.edges().iter().map(|&(a, b)| (a.0, b.0)).collect();
     edges.extend(exp.topology.edges.iter().copied());
-    Topology::from_edges(n, &edges).map_err(|e| Error::build("topology.edges", e))
+    Topology::from_edges(n, &edges).expect("the scenario checked the explicit edges")
 }
 
 impl Simulation {
-    /// Builds the run.
+    /// Checks the experiment ([`Scenario::new`]) and builds the run.
     pub fn new(exp: &Experiment) -> Result<Simulation, Error> {
-        exp.check()?;
-        let locations = match &exp.locations {
-            LocationsSpec::Aws => Locations::aws(),
-            LocationsSpec::Custom { names, latencies } => {
-                Locations::new(names.clone(), latencies.clone()).map_err(|e| Error::build("locations", e))?
-            }
-        };
+        Ok(Simulation::from_scenario(Scenario::new(exp)?))
+    }
+
+    /// Builds the run of a checked scenario: draws the topology, builds the world and its faults,
+    /// and starts every service. Cannot fail.
+    pub fn from_scenario(scenario: Scenario) -> Simulation {
+        let Scenario { experiment: exp, locations, types, kinds } = scenario;
         let type_names: Vec<String> = exp.peer_types.iter().map(|t| t.name.clone()).collect();
-        let mut kinds = Vec::new();
-        for g in &exp.peers {
-            let t = type_names.iter().position(|n| *n == g.peer_type).expect("checked") as u16;
-            kinds.extend(std::iter::repeat_n(t, g.count as usize));
-        }
-        let topology = topology(exp, &kinds, &type_names)?;
-        let types: Vec<PeerTypeSpec> = exp
-            .peer_types
-            .iter()
-            .map(|t| PeerTypeSpec { name: t.name.clone(), physical: t.physical.clone(), services: t.services.clone() })
-            .collect();
-        let net =
-            NetConfig {
-                latency: exp.network.latency,
-                transmission: exp.network.transmission,
-                monitors: exp.network.monitors,
-                // When each link was last heard from matters only to connection managers.
-                link_times: exp.peer_types.iter().flat_map(|t| &t.services).any(|(_, s)| {
-                    matches!(s, ServiceSpec::ConnectionManager(_) | ServiceSpec::P2pConnectionManager(_))
-                }),
-                loss: exp.network.loss,
-            };
-        let bootstrap = if exp.topology.hello { Bootstrap::Hello } else { Bootstrap::Instant };
-        let mut world = World::new(Seed(exp.seed), locations, net, &types, &kinds, topology, bootstrap)
-            .map_err(|e| Error::build("peer_types", e))?;
-        if exp.network.account_known_copies && exp.faults.is_empty() {
-            world.account_known_copies(SimTime::from_millis(exp.until_ms));
-        }
-        let gossip = match &exp.analysis.gossip {
-            Some(g) => Some(world.service(&g.peer_type, &g.service).ok_or_else(|| {
-                Error::build("analysis.gossip", format!("type `{}` has no service named `{}`", g.peer_type, g.service))
-            })?),
-            None => (0..world.service_count() as u16).find(|&slot| {
-                let name = exp
-                    .peer_types
-                    .iter()
-                    .flat_map(|t| t.services.iter())
-                    .find(|(n, _)| n == world.service_name(slot))
-                    .map(|(_, s)| s.kind_name());
-                !matches!(name, Some("connection-manager" | "p2p-connection-manager" | "producer") | None)
-            }),
+        let topology = topology(&exp, &kinds, &type_names);
+        let net = NetConfig {
+            latency: exp.network.latency,
+            transmission: exp.network.transmission,
+            monitors: exp.network.monitors,
+            link_times: true,
+            loss: exp.network.loss,
         };
-        let mut model = Faulty::new(world, &exp.faults).map_err(|e| Error::build("faults", e))?;
+        let bootstrap = if exp.topology.hello { Bootstrap::Hello } else { Bootstrap::Instant };
+        let world = World::new(Seed(exp.seed), locations, net, &types, &kinds, topology, bootstrap);
+        let gossip = match &exp.analysis.gossip {
+            Some(g) => world.service(&g.peer_type, &g.service),
+            None => world.services().find(|&s| world.service_role(s) == Role::Dissemination),
+        };
+        let mut model = Faulty::new(world, &exp.faults);
+        if exp.network.account_known_copies {
+            model.world.account_known_copies(SimTime::from_millis(exp.until_ms));
+        }
         let mut kernel = Kernel::new();
         model.start(&mut kernel);
         let next_snapshot = exp.analysis.snapshot_every_ms.map(|_| SimTime::ZERO);
-        Ok(Simulation { experiment: exp.clone(), kernel, model, gossip, snapshots: Vec::new(), next_snapshot })
+        Simulation { experiment: exp, kernel, model, gossip, snapshots: Vec::new(), next_snapshot }
     }
 
     /// Runs every event strictly before `t` (snapshots of the live graph taken on the way).
@@ -133,7 +104,7 @@ impl Simulation {
     /// again, so chunks of any size give the same results as one call.
     pub fn run_until_at_most(&mut self, t: SimTime, max_events: u64) -> Result<bool, Error> {
         if t < self.kernel.now() {
-            return Err(Error::build("until", format!("cannot run back to {t} from {}", self.kernel.now())));
+            return Err(Error::input("until", format!("cannot run back to {t} from {}", self.kernel.now())));
         }
         let mut budget = max_events;
         loop {
@@ -149,7 +120,7 @@ impl Simulation {
             let Some(at) = stop else { return Ok(true) };
             self.snapshots.push(self.model.snapshot(at));
             let every = self.experiment.analysis.snapshot_every_ms.expect("set when snapshots are on");
-            self.next_snapshot = Some(at + p2psim_kernel::SimDuration::from_millis_f64(every));
+            self.next_snapshot = Some(at + SimDuration::from_millis_f64(every));
         }
     }
 
@@ -190,7 +161,7 @@ impl Simulation {
     }
 
     /// The service the analysis reads (see the experiment's `analysis.gossip`).
-    pub fn gossip_service(&self) -> Option<u16> {
+    pub fn gossip_service(&self) -> Option<ServiceId> {
         self.gossip
     }
 
@@ -204,9 +175,9 @@ impl Simulation {
         &self.snapshots
     }
 
-    /// Messages of `kind` sent by all peers.
-    pub fn sent(&self, kind: Kind) -> u64 {
+    /// Messages of a built-in `kind` sent by all peers.
+    pub fn sent(&self, kind: p2psim_services::Kind) -> u64 {
         let w = self.world();
-        w.net().peers().map(|p| u64::from(w.traffic(p).msgs[kind.index()])).sum()
+        w.net().peers().map(|p| u64::from(w.sent_by_kind(p, kind.id()).msgs)).sum()
     }
 }

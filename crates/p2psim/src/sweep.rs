@@ -142,18 +142,24 @@ impl SweepSpec {
     /// Reads a sweep file.
     pub fn load(path: &Path) -> Result<(SweepSpec, Experiment), Error> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
-        let spec: SweepSpec = crate::experiment::options().from_str(&text).map_err(|e| Error::Parse {
-            file: file.clone(),
-            line: e.span.start.line,
-            col: e.span.start.col,
-            message: e.code.to_string(),
-        })?;
+        let text = crate::experiment::read_text(path)?;
+        let source = crate::ron::Source::parse(&text).map_err(|e| Error::at(&file, e.pos, "", e.message))?;
+        let spec: SweepSpec = source.read().map_err(|e| Error::at(&file, e.pos, "", e.message))?;
         let base = match &spec.base {
-            Base::Inline(exp) => (**exp).clone(),
+            Base::Inline(exp) => {
+                crate::scenario::Scenario::check(exp)
+                    .map_err(|e| Error::located(&file, &source, &e.at("Inline").at("base")))?;
+                (**exp).clone()
+            }
             Base::File(rel) => Experiment::load(&path.parent().unwrap_or(Path::new(".")).join(rel))?,
         };
-        spec.check(&base).map_err(|e| e.locate(&file, &text))?;
+        spec.check(&base).map_err(|e| match e {
+            Error::Input { file: f, position: None, field, message } if f.is_empty() => {
+                let position = source.locate(&field_path(&field));
+                Error::Input { file: file.clone(), position: Some((position.line, position.col)), field, message }
+            }
+            other => other,
+        })?;
         Ok((spec, base))
     }
 
@@ -171,15 +177,15 @@ impl SweepSpec {
 
     /// The experiment of one run.
     pub fn experiment(&self, base: &Experiment, point: &[f64], seed: u64) -> Result<Experiment, Error> {
-        let mut json = serde_json::to_value(base).map_err(|e| Error::build("base", e))?;
+        let mut json = serde_json::to_value(base).map_err(|e| Error::input("base", e.to_string()))?;
         for (p, &v) in self.parameters.iter().zip(point) {
             let slot = json.pointer_mut(&p.path).ok_or_else(|| {
-                Error::build(&format!("parameters.{}", p.name), format!("`{}` names nothing in the experiment", p.path))
+                Error::input(&format!("parameters.{}", p.name), format!("`{}` names nothing in the experiment", p.path))
             })?;
             *slot = number(v);
         }
         let mut exp: Experiment = serde_json::from_value(json)
-            .map_err(|e| Error::build("parameters", format!("a value does not fit its field: {e}")))?;
+            .map_err(|e| Error::input("parameters", format!("a value does not fit its field: {e}")))?;
         exp.seed = seed;
         exp.analysis.plots = false;
         exp.analysis.snapshot_every_ms = None;
@@ -189,10 +195,10 @@ impl SweepSpec {
 
     fn check(&self, base: &Experiment) -> Result<(), Error> {
         if self.seeds == 0 {
-            return Err(Error::build("seeds", "at least one seed per point"));
+            return Err(Error::input("seeds", "at least one seed per point"));
         }
         if self.parameters.iter().any(|p| p.values.is_empty()) {
-            return Err(Error::build("parameters", "every parameter needs at least one value"));
+            return Err(Error::input("parameters", "every parameter needs at least one value"));
         }
         for point in self.points() {
             self.experiment(base, &point, self.first_seed)?;
@@ -207,8 +213,7 @@ impl SweepSpec {
 
     /// The sweep as RON text that [`SweepSpec::load`] reads back to the same value.
     pub fn to_ron(&self) -> String {
-        let pretty = ron::ser::PrettyConfig::default().extensions(ron::extensions::Extensions::UNWRAP_VARIANT_NEWTYPES);
-        crate::experiment::options().to_string_pretty(self, pretty).expect("plain data serialises") + "\n"
+        crate::experiment::to_ron(self)
     }
 
     /// Every run, point by point, seed by seed.
@@ -245,14 +250,11 @@ pub fn prepare(spec: &SweepSpec, base: &Experiment, out: &Path) -> Result<Vec<Ru
     if recorded.is_file() {
         let (old, old_base) = SweepSpec::load(&recorded)?;
         if old.with_inline_base(&old_base).to_ron() != text {
-            return Err(Error::Invalid {
-                file: recorded.display().to_string(),
-                field: String::new(),
+            return Err(Error::Refused {
+                path: out.display().to_string(),
                 message: "this folder holds the results of a different sweep (another base, parameters, seeds or \
                           metrics); choose another output folder or delete this one"
                     .into(),
-                near: None,
-                position: None,
             });
         }
     } else {
@@ -270,7 +272,7 @@ pub fn missing_runs(spec: &SweepSpec, out: &Path) -> Vec<RunKey> {
 pub fn run_one(spec: &SweepSpec, base: &Experiment, out: &Path, run: RunKey) -> Result<(), Error> {
     let points = spec.points();
     let point = points.get(run.point).ok_or_else(|| {
-        Error::build("run", format!("point {} does not exist: the sweep has {}", run.point, points.len()))
+        Error::input("run", format!("point {} does not exist: the sweep has {}", run.point, points.len()))
     })?;
     let exp = spec.experiment(base, point, run.seed)?;
     let mut sim = Simulation::new(&exp)?;
@@ -401,4 +403,21 @@ pub fn gather(spec: &SweepSpec, out: &Path) -> Result<(String, String), Error> {
         }
     }
     Ok((runs_csv, points_csv))
+}
+
+/// A field path as written in messages (`parameters[0].values`) as the segments the locator follows.
+fn field_path(field: &str) -> Vec<p2psim_kernel::Segment> {
+    let mut out = Vec::new();
+    for part in field.split('.') {
+        let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        if !name.is_empty() {
+            out.push(p2psim_kernel::Segment::Field(name.to_owned().into()));
+        }
+        for index in rest.split('[') {
+            if let Ok(i) = index.trim_end_matches(']').parse() {
+                out.push(p2psim_kernel::Segment::Index(i));
+            }
+        }
+    }
+    out
 }

@@ -1,11 +1,10 @@
 //! Schedule semantics and reconnection rules, exactly.
 
-use p2psim_disruption::{FaultError, FaultSpec, Groups, Selector, Timing};
+use p2psim_disruption::{FaultCheckCx, FaultSpec, Groups, Selector, Timing};
 use p2psim_kernel::{Param, SimTime};
 use p2psim_net::{DropReason, PeerId, PeerState};
-use p2psim_services::Message;
 
-use crate::{cm_world, state_at};
+use crate::{cm_world, locations, state_at};
 
 const ON: PeerState = PeerState::Online;
 const OFF: PeerState = PeerState::Offline;
@@ -40,9 +39,10 @@ fn scheduled_durations_are_relative_to_the_previous_change() {
 fn random_timing_reads_p2psimpy_names_with_their_real_meaning() {
     // P2PSimpy: start 100, disruption_time 50 (really the up-time), disruption_intervals 10 (really
     // the down-time): offline at 150, back at 160, offline at 210, back at 220.
-    let timing: Timing =
-        ron::from_str("Random(start_time: Const(100), disruption_time: Const(50), disruption_intervals: Const(10))")
-            .unwrap();
+    let timing: Timing = serde_json::from_str(
+        r#"{"Random": {"start_time": {"Const": 100}, "disruption_time": 50, "disruption_intervals": 10}}"#,
+    )
+    .unwrap();
     assert_eq!(timing, Timing::Random { start: Param::Const(100.0), up: Param::Const(50.0), down: Param::Const(10.0) });
     let fault = FaultSpec::Downtime { peers: Selector::All, timing };
     let (mut k, mut f) = cm_world(1, 2, &[(0, 1)], &[fault]);
@@ -57,7 +57,7 @@ fn slowdown_throttles_both_bandwidths_and_restores_them_exactly() {
     let fault = FaultSpec::Slowdown {
         peers: Selector::Peers(vec![1]),
         timing: Timing::Scheduled(vec![100.0, 100.0]),
-        factor: 0.2,
+        factor: Param::Const(0.2),
     };
     let (mut k, mut f) = cm_world(1, 2, &[(0, 1)], &[fault]);
     let nominal = f.world.net().nominal_bandwidth(PeerId(1));
@@ -98,7 +98,7 @@ fn a_short_outage_keeps_links_and_the_returning_peer_does_not_drop_them() {
 fn correlated_failure_takes_down_a_whole_location_at_once() {
     let fault = FaultSpec::Downtime {
         peers: Selector::Location("B".into()),
-        timing: Timing::Once { at: 100.0, duration: 50.0 },
+        timing: Timing::Once { at: Param::Const(100.0), duration: Param::Const(50.0) },
     };
     let (mut k, mut f) = cm_world(1, 6, &[], &[fault]);
     k.run_until(SimTime::from_millis(120), &mut f).unwrap();
@@ -119,7 +119,7 @@ fn partitions_cut_traffic_between_groups_until_healed() {
     assert_eq!(snap.links, vec![]);
     let before = f.world.net().counters().dropped(DropReason::Partitioned);
     k.run_until(SimTime::from_millis(5001), &mut f).unwrap();
-    f.world.send(&mut k, PeerId(0), PeerId(1), Message::Hello, true);
+    f.world.control(&mut k).say_hello(PeerId(0), PeerId(1));
     k.run_until(SimTime::from_millis(5010), &mut f).unwrap();
     assert_eq!(f.world.net().counters().dropped(DropReason::Partitioned), before, "healed");
     assert!(f.world.net().is_connected(PeerId(0), PeerId(1)));
@@ -127,8 +127,12 @@ fn partitions_cut_traffic_between_groups_until_healed() {
 
 #[test]
 fn joining_peers_are_absent_until_they_join_then_link() {
-    let fault =
-        FaultSpec::Join { peers: Selector::Peers(vec![3]), at: Param::Const(500.0), links: 2, to: vec!["peer".into()] };
+    let fault = FaultSpec::Join {
+        peers: Selector::Peers(vec![3]),
+        at: Param::Const(500.0),
+        links: Param::Const(2.0),
+        to: vec!["peer".into()],
+    };
     let (mut k, mut f) = cm_world(5, 4, &[(0, 1), (1, 2)], &[fault]);
     assert_eq!(state_at(&mut k, &mut f, 499.0, 3), PeerState::Absent);
     assert_eq!(state_at(&mut k, &mut f, 502.0, 3), ON);
@@ -136,29 +140,79 @@ fn joining_peers_are_absent_until_they_join_then_link() {
 }
 
 #[test]
-fn bad_faults_are_named_errors() {
-    let world = || cm_world(1, 2, &[], &[]).1.world;
-    let e = p2psim_disruption::Faulty::new(
-        world(),
-        &[FaultSpec::Downtime { peers: Selector::Type("peers".into()), timing: Timing::Scheduled(vec![]) }],
-    );
-    assert_eq!(e.err(), Some(FaultError::Unknown { fault: 0, what: "peer type", name: "peers".into() }));
-    let e = p2psim_disruption::Faulty::new(
-        world(),
-        &[FaultSpec::Slowdown { peers: Selector::All, timing: Timing::Scheduled(vec![]), factor: 1.5 }],
-    );
-    assert!(matches!(e.err(), Some(FaultError::Bad { field: "factor", .. })));
-    let e = p2psim_disruption::Faulty::new(
-        world(),
-        &[FaultSpec::Downtime { peers: Selector::Peers(vec![9]), timing: Timing::Scheduled(vec![]) }],
-    );
-    assert_eq!(e.err(), Some(FaultError::UnknownPeer { fault: 0, peer: 9, peers: 2 }));
-    let e = p2psim_disruption::Faulty::new(
-        world(),
-        &[FaultSpec::Downtime {
+fn bad_faults_are_refused_with_the_path_of_the_field() {
+    let names = ["peer".to_owned()];
+    let locations = locations();
+    let cx = FaultCheckCx { peers: 2, type_names: &names, locations: &locations };
+    let refused = |f: FaultSpec| f.check(&cx).unwrap_err();
+    let e = refused(FaultSpec::Downtime { peers: Selector::Type("peers".into()), timing: Timing::Scheduled(vec![]) });
+    assert_eq!(e.to_string(), "peers.Type: unknown peer type `peers` (defined: peer)");
+    let e = refused(FaultSpec::Slowdown {
+        peers: Selector::All,
+        timing: Timing::Scheduled(vec![]),
+        factor: Param::Const(1.5),
+    });
+    assert_eq!(e.path_string(), "factor");
+    let e = refused(FaultSpec::Downtime { peers: Selector::Peers(vec![1, 9]), timing: Timing::Scheduled(vec![]) });
+    assert_eq!(e.to_string(), "peers.Peers[1]: peer 9 does not exist: the experiment has 2 peers (0 to 1)");
+    let e = refused(FaultSpec::Partition { groups: Groups::Lists(vec![vec![0], vec![7]]), from: 0.0, until: None });
+    assert_eq!(e.path_string(), "groups.Lists[1][0]", "a partition naming a peer that does not exist: {e}");
+    let e = refused(FaultSpec::Downtime {
+        peers: Selector::All,
+        timing: Timing::Availability {
+            interval: Param::Const(10.0),
+            mtbf: Param::Const(100.0),
+            availability: Param::Const(1.0),
+            p2psimpy_formula: false,
+        },
+    });
+    assert_eq!(e.path_string(), "timing.availability");
+    // Random timings whose phases round to zero would repeat forever at one instant.
+    for bad in [0.0, 1e-9, f64::NAN] {
+        let e = refused(FaultSpec::Downtime {
             peers: Selector::All,
-            timing: Timing::Availability { interval: 10.0, mtbf: 100.0, availability: 1.0, p2psimpy_formula: false },
-        }],
-    );
-    assert!(matches!(e.err(), Some(FaultError::Bad { field: "availability", .. })));
+            timing: Timing::Random { start: Param::Const(0.0), up: Param::Const(bad), down: Param::Const(bad) },
+        });
+        assert_eq!(e.path_string(), "timing.up", "up = {bad}");
+    }
+    let e = refused(FaultSpec::Loss { probability: 0.5, from: 100.0, until: Some(50.0) });
+    assert_eq!(e.path_string(), "until");
+}
+
+#[test]
+fn overlapping_losses_stack_and_each_ends_on_its_own() {
+    // Loss 0.5 from 0 to 10 s, and 0.5 from 5 to 15 s: survival 0.5, then 0.25, then 0.5, then 1.
+    let a = FaultSpec::Loss { probability: 0.5, from: 0.0, until: Some(10_000.0) };
+    let b = FaultSpec::Loss { probability: 0.5, from: 5000.0, until: Some(15_000.0) };
+    let (mut k, mut f) = cm_world(8, 2, &[(0, 1)], &[a, b]);
+    let mut at = |t: u64, f: &mut p2psim_disruption::Faulty| {
+        k.run_until(SimTime::from_millis(t), f).unwrap();
+        f.world.net().config().loss
+    };
+    assert_eq!(at(1000, &mut f), 0.5);
+    assert_eq!(at(6000, &mut f), 0.75, "both windows: 1 - 0.5 · 0.5");
+    assert_eq!(at(11_000, &mut f), 0.5, "the first ended; the second still holds");
+    assert_eq!(at(16_000, &mut f), 0.0);
+}
+
+#[test]
+fn overlapping_partitions_stack_and_each_heals_on_its_own() {
+    // 0 | 1 2 from 100 to 300; 0 1 | 2 from 200 to 400. Pings (every 500 ms) cannot tell: send by hand.
+    let a = FaultSpec::Partition { groups: Groups::Lists(vec![vec![0]]), from: 100.0, until: Some(300.0) };
+    let b = FaultSpec::Partition { groups: Groups::Lists(vec![vec![0, 1]]), from: 200.0, until: Some(400.0) };
+    let (mut k, mut f) = cm_world(9, 3, &[], &[a, b]);
+    let mut dropped_after_hello = |t: u64, from: u32, to: u32, f: &mut p2psim_disruption::Faulty| {
+        k.run_until(SimTime::from_millis(t), f).unwrap();
+        let before = f.world.net().counters().dropped(DropReason::Partitioned);
+        f.world.control(&mut k).say_hello(PeerId(from), PeerId(to));
+        k.run_until(SimTime::from_millis(t + 5), f).unwrap();
+        f.world.net().counters().dropped(DropReason::Partitioned) > before
+    };
+    assert!(dropped_after_hello(150, 0, 1, &mut f), "the first cuts 0 from 1");
+    assert!(!dropped_after_hello(160, 1, 2, &mut f));
+    assert!(dropped_after_hello(250, 1, 2, &mut f), "both in force: the second cuts 1 from 2");
+    assert!(dropped_after_hello(260, 0, 1, &mut f), "and the first still cuts 0 from 1");
+    assert!(!dropped_after_hello(310, 0, 1, &mut f), "the first healed");
+    assert!(dropped_after_hello(320, 1, 2, &mut f), "the second has not");
+    assert!(!dropped_after_hello(410, 1, 2, &mut f), "both healed");
 }

@@ -4,10 +4,12 @@ mod exact;
 mod statistics;
 mod tutorial;
 
-use p2psim_disruption::{Event, FaultSpec, Faulty};
+use p2psim_disruption::{Event, FaultCheckCx, FaultSpec, Faulty};
 use p2psim_kernel::{Kernel, Param, Seed, SimTime};
 use p2psim_net::{Delay, Locations, NetConfig, PeerId, PeerState, Topology};
-use p2psim_services::{Bootstrap, ConnectionManagerConfig, LocationChoice, PeerTypeSpec, Physical, ServiceSpec, World};
+use p2psim_services::{
+    Bootstrap, CheckedTypes, ConnectionManagerConfig, LocationChoice, PeerTypeSpec, Physical, ServiceSpec, World,
+};
 
 /// Two locations, A and B; every message takes 1 ms.
 pub(crate) fn locations() -> Locations {
@@ -25,7 +27,7 @@ pub(crate) fn locations() -> Locations {
 
 /// `n` peers of type `peer` with a connection manager, spread A, B, A, B, …
 pub(crate) fn cm_world(seed: u64, n: u32, edges: &[(u32, u32)], faults: &[FaultSpec]) -> (Kernel<Event>, Faulty) {
-    let types = [PeerTypeSpec {
+    let types = vec![PeerTypeSpec {
         name: "peer".into(),
         physical: Physical {
             location: LocationChoice::Cycle(vec!["A".into(), "B".into()]),
@@ -34,6 +36,11 @@ pub(crate) fn cm_world(seed: u64, n: u32, edges: &[(u32, u32)], faults: &[FaultS
         },
         services: vec![("cm".into(), ServiceSpec::ConnectionManager(ConnectionManagerConfig::default()))],
     }];
+    let types = CheckedTypes::new(types, &locations()).unwrap();
+    let cx = FaultCheckCx { peers: n, type_names: &["peer".to_owned()], locations: &locations() };
+    for fault in faults {
+        fault.check(&cx).unwrap();
+    }
     let world = World::new(
         Seed(seed),
         locations(),
@@ -42,9 +49,8 @@ pub(crate) fn cm_world(seed: u64, n: u32, edges: &[(u32, u32)], faults: &[FaultS
         &vec![0; n as usize],
         Topology::from_edges(n, edges).unwrap(),
         Bootstrap::Instant,
-    )
-    .unwrap();
-    let mut f = Faulty::new(world, faults).unwrap();
+    );
+    let mut f = Faulty::new(world, faults);
     let mut k = Kernel::new();
     f.start(&mut k);
     (k, f)

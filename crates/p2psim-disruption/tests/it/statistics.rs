@@ -43,7 +43,12 @@ fn measure(fault: FaultSpec) -> (f64, f64, f64, u32) {
 #[test]
 fn availability_model_delivers_the_configured_availability() {
     let (a, mtbf) = (0.8, 1000.0);
-    let timing = Timing::Availability { interval: 10.0, mtbf, availability: a, p2psimpy_formula: false };
+    let timing = Timing::Availability {
+        interval: Param::Const(10.0),
+        mtbf: Param::Const(mtbf),
+        availability: Param::Const(a),
+        p2psimpy_formula: false,
+    };
     let (mean, se, outage, n) = measure(FaultSpec::Downtime { peers: Selector::All, timing });
     assert!((mean - a).abs() < 5.0 * se, "availability {mean:.4} ± {se:.4}, configured {a}");
     // An outage lasts a geometric number of 10 ms checks with mean (1 − a) · mtbf = 200 ms and a
@@ -56,7 +61,12 @@ fn availability_model_delivers_the_configured_availability() {
 #[test]
 fn p2psimpy_formula_gives_one_over_two_minus_availability() {
     let a = 0.8;
-    let timing = Timing::Availability { interval: 10.0, mtbf: 1000.0, availability: a, p2psimpy_formula: true };
+    let timing = Timing::Availability {
+        interval: Param::Const(10.0),
+        mtbf: Param::Const(1000.0),
+        availability: Param::Const(a),
+        p2psimpy_formula: true,
+    };
     let (mean, se, _, _) = measure(FaultSpec::Downtime { peers: Selector::All, timing });
     let p2psimpy = 1.0 / (2.0 - a);
     assert!((mean - p2psimpy).abs() < 5.0 * se, "availability {mean:.4} ± {se:.4}, P2PSimpy's {p2psimpy:.4}");
@@ -86,7 +96,7 @@ fn churn_sessions_and_off_times_follow_their_distributions() {
         peers: Selector::All,
         session: Dist::expon(0.0, 2000.0).unwrap(),
         offtime: Dist::expon(0.0, 500.0).unwrap(),
-        leave: 0.0,
+        leave: Param::Const(0.0),
     };
     let (mean, se, outage, n) = measure(fault);
     assert!((mean - 0.8).abs() < 5.0 * se, "availability {mean:.4} ± {se:.4}");
@@ -99,7 +109,7 @@ fn churn_departures_are_permanent() {
         peers: Selector::All,
         session: Dist::expon(0.0, 1000.0).unwrap(),
         offtime: Dist::expon(0.0, 100.0).unwrap(),
-        leave: 0.5,
+        leave: Param::Const(0.5),
     };
     let (mut k, mut f) = cm_world(12, PEERS, &[], &[fault]);
     k.run_until(SimTime::from_millis(60_000), &mut f).unwrap();

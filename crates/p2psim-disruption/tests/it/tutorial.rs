@@ -33,7 +33,10 @@ fn run(seed: u64, pull: bool, until_ms: u64) -> (f64, usize) {
             physical,
             services: vec![
                 ("cm".into(), cm()),
-                ("producer".into(), ServiceSpec::Producer(ProducerConfig { times: Some(20), ..Default::default() })),
+                (
+                    "producer".into(),
+                    ServiceSpec::Producer(ProducerConfig { times: Some(Param::Const(20.0)), ..Default::default() }),
+                ),
             ],
         },
     ];
@@ -48,15 +51,15 @@ fn run(seed: u64, pull: bool, until_ms: u64) -> (f64, usize) {
     }
     let mut kinds = vec![0u16; 25];
     kinds.push(1);
+    let types = p2psim_services::CheckedTypes::new(types.to_vec(), &Locations::aws()).unwrap();
     let world =
-        World::new(Seed(seed), Locations::aws(), NetConfig::default(), &types, &kinds, topology, Bootstrap::Hello)
-            .unwrap();
+        World::new(Seed(seed), Locations::aws(), NetConfig::default(), &types, &kinds, topology, Bootstrap::Hello);
     let d = |m, s| Param::DistAttr(Dist::norm(m, s).unwrap());
     let downtime = FaultSpec::Downtime {
         peers: Selector::Type("peer".into()),
         timing: Timing::Random { start: d(1500.0, 200.0), up: d(800.0, 200.0), down: d(200.0, 100.0) },
     };
-    let mut f = Faulty::new(world, &[downtime]).unwrap();
+    let mut f = Faulty::new(world, &[downtime]);
     let mut k = Kernel::new();
     f.start(&mut k);
     k.run_until(SimTime::from_millis(until_ms), &mut f).unwrap();

@@ -131,6 +131,33 @@ fn param_draws_once_per_instance_or_at_every_use() {
     let per_use = Param::DistAttr(d).resolve(&mut rng);
     assert_ne!(per_use.get(&mut rng), per_use.get(&mut rng), "DistAttr: a fresh draw each use");
     assert_eq!(Param::Const(3.0).resolve(&mut rng).get(&mut rng), 3.0);
-    let p: Param = ron::from_str("DistAttr(Norm(loc: 1500, scale: 200))").unwrap();
+    let p: Param = serde_json::from_str(r#"{"DistAttr": {"Norm": {"loc": 1500, "scale": 200}}}"#).unwrap();
     assert_eq!(p.mean(), Some(1500.0));
+    // A constant is a plain number, both ways; the tagged form is read too.
+    assert_eq!(serde_json::from_str::<Param>("3").unwrap(), Param::Const(3.0));
+    assert_eq!(serde_json::from_str::<Param>(r#"{"Const": 2.5}"#).unwrap(), Param::Const(2.5));
+    assert_eq!(serde_json::to_string(&Param::Const(3.0)).unwrap(), "3.0");
+    assert!(serde_json::from_str::<Param>(r#"{"Konst": 2}"#).unwrap_err().to_string().contains("Konst"));
+    // Compact per-instance values: drawn once for Dist, per use for DistAttr.
+    let d = Dist::norm(100.0, 20.0).unwrap();
+    let own = Param::Dist(d.clone()).per_instance(&mut rng);
+    assert_eq!(Param::Dist(d.clone()).value(own, &mut rng), own);
+    let attr = Param::DistAttr(d);
+    assert_ne!(attr.value(f64::NAN, &mut rng), attr.value(f64::NAN, &mut rng));
+    assert_eq!(Param::Const(4.0).value(f64::NAN, &mut rng), 4.0);
+}
+
+#[test]
+fn params_are_checked_by_value_or_by_draws() {
+    let positive = |x: f64| x > 0.0;
+    assert!(Param::Const(3.0).check("fanout", "> 0", positive).is_ok());
+    let e = Param::Const(-1.0).check("fanout", "> 0", positive).unwrap_err();
+    assert_eq!(e.to_string(), "fanout: must be > 0, got -1");
+    assert!(Param::Const(f64::NAN).check("fanout", "> 0", positive).is_err(), "NaN never passes");
+    assert!(Param::Dist(Dist::norm(100.0, 1.0).unwrap()).check("x", "> 0", positive).is_ok());
+    assert!(Param::Dist(Dist::norm(0.0, 1.0).unwrap()).check("x", "> 0", positive).is_err(), "half the draws fail");
+    assert!(Param::Const(0.0).check_period("up").is_err());
+    assert!(Param::Const(1e-9).check_period("up").is_err());
+    assert!(Param::DistAttr(Dist::norm(200.0, 100.0).unwrap()).check_period("up").is_ok());
+    assert!(Param::DistAttr(Dist::norm(0.0, 1e-12).unwrap()).check_period("up").is_err(), "rounds to 0 ns");
 }

@@ -146,16 +146,22 @@ fn every_kind_of_drop_is_counted_never_a_panic() {
     k.run_until(SimTime::from_millis(30), &mut h).unwrap();
     assert_eq!(h.net.counters().dropped(DropReason::ReceiverAbsent), 1);
     h.net.set_state(p1, PeerState::Online);
-    h.net.set_partition(Some(vec![0, 1, 1]));
+    h.net.partition(1, vec![0, 1, 1]);
     h.net.send(&mut k, p0, p1, m(6)).unwrap();
     k.run_until(SimTime::from_millis(40), &mut h).unwrap();
     assert_eq!(h.net.counters().dropped(DropReason::Partitioned), 1);
-    h.net.set_partition(None);
+    // Partitions stack: a second one keeps 0 and 1 apart after the first heals.
+    h.net.partition(2, vec![0, 1, 0]);
+    h.net.heal(1);
     h.net.send(&mut k, p0, p1, m(7)).unwrap();
+    k.run_until(SimTime::from_millis(45), &mut h).unwrap();
+    assert_eq!(h.net.counters().dropped(DropReason::Partitioned), 2, "the other partition is still in force");
+    h.net.heal(2);
+    h.net.send(&mut k, p0, p1, m(8)).unwrap();
     k.run_until(SimTime::from_millis(50), &mut h).unwrap();
-    assert_eq!(h.log.iter().map(|e| e.3).collect::<Vec<_>>(), vec![7]);
+    assert_eq!(h.log.iter().map(|e| e.3).collect::<Vec<_>>(), vec![8]);
     let c = h.net.counters();
-    assert_eq!((c.sent, c.delivered, c.dropped_total()), (5, 1, 6));
+    assert_eq!((c.sent, c.delivered, c.dropped_total()), (6, 1, 7));
     assert_eq!(h.net.in_flight(), 0);
     assert_eq!(h.net.monitors().at(p1, 0).msgs_in, 1);
 }

@@ -1,11 +1,17 @@
 //! Building worlds: physical draws, errors, determinism of whole runs.
 
-use p2psim_kernel::{Dist, Kernel, Param, Seed, SimTime};
+use p2psim_kernel::{ConfigError, Dist, Kernel, Param, Seed, SimTime};
 use p2psim_net::{Locations, MBIT, NetConfig, PeerId, Topology};
 use p2psim_services::{
-    Bootstrap, BuildError, ConnectionManagerConfig, Event, LocationChoice, MsgIdx, PeerTypeSpec, Physical,
+    Bootstrap, CheckedTypes, ConnectionManagerConfig, Event, LocationChoice, MsgIdx, PeerTypeSpec, Physical,
     ProducerConfig, PushGossipConfig, ServiceSpec, World,
 };
+
+/// Checks the types and builds the world.
+fn build_world(seed: u64, types: Vec<PeerTypeSpec>, kinds: &[u16], topology: Topology, bootstrap: Bootstrap) -> World {
+    let types = CheckedTypes::new(types, &Locations::aws()).unwrap();
+    World::new(Seed(seed), Locations::aws(), NetConfig::default(), &types, kinds, topology, bootstrap)
+}
 
 fn tutorial_types(pull: bool) -> Vec<PeerTypeSpec> {
     let bw = Param::Dist(Dist::norm(50.0 * MBIT, 10.0 * MBIT).unwrap());
@@ -47,16 +53,7 @@ fn tutorial(seed: u64, pull: bool) -> (Kernel<Event>, World) {
     topology.attach_clients(1, 5, &peers, &mut rng).unwrap();
     let mut kinds = vec![0u16; 25];
     kinds.push(1);
-    let mut w = World::new(
-        Seed(seed),
-        Locations::aws(),
-        NetConfig::default(),
-        &tutorial_types(pull),
-        &kinds,
-        topology,
-        Bootstrap::Hello,
-    )
-    .unwrap();
+    let mut w = build_world(seed, tutorial_types(pull), &kinds, topology, Bootstrap::Hello);
     let mut k = Kernel::new();
     w.start(&mut k);
     k.run_until(SimTime::from_millis(5000), &mut w).unwrap();
@@ -69,11 +66,11 @@ type Cell = (u16, u32, u32, Option<(u64, u32, bool)>);
 /// Everything a run stored, as comparable data.
 fn fingerprint(w: &World) -> Vec<Cell> {
     let mut out = Vec::new();
-    for slot in 0..w.service_count() as u16 {
+    for slot in w.services() {
         for &p in w.service_members(slot) {
             for m in w.messages().all() {
                 let r = w.record(slot, p, m).map(|r| (r.first_seen.as_nanos(), r.copies, r.tampered));
-                out.push((slot, p.0, m.0, r));
+                out.push((slot.0, p.0, m.0, r));
             }
         }
     }
@@ -100,16 +97,7 @@ fn physical_draws_are_per_peer_and_adding_peers_changes_no_one_else() {
     let build = |n: u32| {
         let mut kinds = vec![0u16; n as usize - 1];
         kinds.push(1);
-        World::new(
-            Seed(7),
-            Locations::aws(),
-            NetConfig::default(),
-            &tutorial_types(false),
-            &kinds,
-            Topology::empty(n),
-            Bootstrap::Instant,
-        )
-        .unwrap()
+        build_world(7, tutorial_types(false), &kinds, Topology::empty(n), Bootstrap::Instant)
     };
     let small = build(10);
     let big = build(30);
@@ -123,45 +111,43 @@ fn physical_draws_are_per_peer_and_adding_peers_changes_no_one_else() {
     // Cycle spreads exactly.
     let mut types = tutorial_types(false);
     types[0].physical.location = LocationChoice::Cycle(vec!["Ohio".into(), "Ireland".into(), "Tokyo".into()]);
-    let w = World::new(
-        Seed(1),
-        Locations::aws(),
-        NetConfig::default(),
-        &types,
-        &[0; 7],
-        Topology::empty(7),
-        Bootstrap::Instant,
-    )
-    .unwrap();
+    let w = build_world(1, types, &[0; 7], Topology::empty(7), Bootstrap::Instant);
     let locs: Vec<u16> = (0..7).map(|p| w.net().location(PeerId(p)).0).collect();
     assert_eq!(locs, vec![0, 1, 2, 0, 1, 2, 0]);
 }
 
-/// A world of one peer of type `t`, on AWS locations (for checking what building refuses).
-fn one_peer(types: &[PeerTypeSpec], t: u16) -> Result<World, BuildError> {
-    World::new(Seed(1), Locations::aws(), NetConfig::default(), types, &[t], Topology::empty(1), Bootstrap::Instant)
+fn refused(types: Vec<PeerTypeSpec>) -> ConfigError {
+    CheckedTypes::new(types, &Locations::aws()).unwrap_err()
 }
 
 #[test]
-fn bad_specs_are_named_errors() {
+fn bad_specs_are_refused_with_the_path_of_the_field() {
     let mut types = tutorial_types(false);
     types[0].physical.location = LocationChoice::Fixed("Mars".into());
-    let e = one_peer(&types, 0);
-    assert!(matches!(&e, Err(BuildError::BadPhysical { field: "location", .. })), "{:?}", e.err());
+    let e = refused(types);
+    assert_eq!(e.path_string(), "[0].physical.location");
+    assert!(e.message().contains("unknown location `Mars`"), "{e}");
     let mut types = tutorial_types(false);
     types[0].services[1].1 =
         ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["klient".into()], ..Default::default() });
-    let e = one_peer(&types, 0);
-    assert!(matches!(&e, Err(BuildError::UnknownExcludedType { name, .. }) if name == "klient"));
+    let e = refused(types);
+    assert_eq!(e.path_string(), "[0].services[1][1].exclude_types[0]");
+    assert!(e.message().contains("unknown peer type `klient`"), "{e}");
     let mut types = tutorial_types(false);
-    types[1].services[1].1 = ServiceSpec::Producer(ProducerConfig { msg_rate: -5.0, ..Default::default() });
-    let e = one_peer(&types, 1);
-    assert_eq!(
-        e.err().unwrap().to_string(),
-        "type `client`, service `producer`: `msg_rate` must be a positive rate, got -5"
-    );
+    types[1].services[1].1 =
+        ServiceSpec::Producer(ProducerConfig { msg_rate: Param::Const(-5.0), ..Default::default() });
+    assert_eq!(refused(types).to_string(), "[1].services[1][1].msg_rate: must be more than 0, got -5");
     let mut types = tutorial_types(false);
     types[0].services[1].0 = "cm".into();
-    let e = one_peer(&types, 0);
-    assert!(matches!(e, Err(BuildError::DuplicateService { .. })));
+    assert_eq!(refused(types).path_string(), "[0].services[1][0]");
+    let mut types = tutorial_types(false);
+    types[0].physical.upload = Param::Dist(Dist::norm(0.0, 1.0).unwrap());
+    let e = refused(types);
+    assert_eq!(e.path_string(), "[0].physical.upload", "half the draws are not positive: {e}");
+    let mut types = tutorial_types(false);
+    types[0].services[0].1 = ServiceSpec::ConnectionManager(ConnectionManagerConfig {
+        ping_interval: Param::Const(1e-9),
+        ..Default::default()
+    });
+    assert_eq!(refused(types).path_string(), "[0].services[0][1].ping_interval", "a period of 0 ns repeats forever");
 }

@@ -3,11 +3,12 @@
 
 mod build;
 mod exact;
+mod harness;
 mod theory;
 
 use p2psim_kernel::{Kernel, Param, Seed, SimTime};
 use p2psim_net::{Delay, Locations, NetConfig, PeerId, Topology};
-use p2psim_services::{Bootstrap, Event, LocationChoice, PeerTypeSpec, Physical, ServiceSpec, World};
+use p2psim_services::{Bootstrap, CheckedTypes, Event, LocationChoice, PeerTypeSpec, Physical, ServiceSpec, World};
 
 /// One location; the round trip is 2 ms, so every message takes exactly 1 ms.
 pub(crate) fn one_ms() -> Locations {
@@ -37,8 +38,8 @@ pub(crate) fn world(
 ) -> (Kernel<Event>, World) {
     let n = peer_type.len() as u32;
     let topology = Topology::from_edges(n, edges).unwrap();
-    let mut w =
-        World::new(Seed(seed), one_ms(), NetConfig::default(), &types, &peer_type, topology, bootstrap).unwrap();
+    let types = CheckedTypes::new(types, &one_ms()).unwrap();
+    let mut w = World::new(Seed(seed), one_ms(), NetConfig::default(), &types, &peer_type, topology, bootstrap);
     let mut k = Kernel::new();
     w.start(&mut k);
     (k, w)

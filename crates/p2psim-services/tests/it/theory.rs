@@ -7,11 +7,12 @@
 
 #![allow(clippy::print_stderr, reason = "the theory tests report how close they came")]
 
+use p2psim_kernel::Param;
 use p2psim_kernel::{Seed, SimTime};
 use p2psim_net::{NetConfig, PeerId, Topology};
 use p2psim_services::{
-    AntiEntropyConfig, Bootstrap, Direction, Event, InfectAndDieConfig, LossOfInterest, Rounds, RumorMongeringConfig,
-    ServiceSpec, World,
+    AntiEntropyConfig, Bootstrap, CheckedTypes, Direction, Event, InfectAndDieConfig, LossOfInterest, Rounds,
+    RumorMongeringConfig, ServiceId, ServiceSpec, World,
 };
 
 use crate::{one_ms, ty};
@@ -20,16 +21,9 @@ const ROUND_MS: u64 = 100;
 
 fn run(n: u32, spec: ServiceSpec, seed: u64, rounds: u64) -> World {
     let config = NetConfig { monitors: false, link_times: false, ..NetConfig::default() };
-    let mut w = World::new(
-        Seed(seed),
-        one_ms(),
-        config,
-        &[ty("peer", vec![("s", spec)])],
-        &vec![0; n as usize],
-        Topology::empty(n),
-        Bootstrap::Instant,
-    )
-    .unwrap();
+    let types = CheckedTypes::new(vec![ty("peer", vec![("s", spec)])], &one_ms()).unwrap();
+    let mut w =
+        World::new(Seed(seed), one_ms(), config, &types, &vec![0; n as usize], Topology::empty(n), Bootstrap::Instant);
     let mut k = p2psim_kernel::Kernel::<Event>::new();
     w.start(&mut k);
     w.inject(&mut k, PeerId(0), 0);
@@ -41,8 +35,8 @@ fn run(n: u32, spec: ServiceSpec, seed: u64, rounds: u64) -> World {
 fn infected_by_round(w: &World, rounds: u64) -> Vec<usize> {
     let mut counts = vec![0usize; rounds as usize + 1];
     let m = p2psim_services::MsgIdx(0);
-    for &p in w.service_members(0) {
-        if let Some(r) = w.record(0, p, m) {
+    for &p in w.service_members(ServiceId(0)) {
+        if let Some(r) = w.record(ServiceId(0), p, m) {
             let round = (r.first_seen.as_nanos() / (ROUND_MS * 1_000_000)) as usize;
             for c in counts.iter_mut().skip(round) {
                 *c += 1;
@@ -59,7 +53,7 @@ fn synchronous() -> Rounds {
 fn anti_entropy(direction: Direction) -> ServiceSpec {
     ServiceSpec::AntiEntropy(AntiEntropyConfig {
         direction,
-        round_time: ROUND_MS as f64,
+        round_time: Param::Const(ROUND_MS as f64),
         rounds: synchronous(),
         ..Default::default()
     })
@@ -164,17 +158,17 @@ fn rumor_mongering_residue_is_e_to_the_minus_traffic() {
         let (mut s_sum, mut m_sum) = (0.0, 0.0);
         for seed in 0..24 {
             let spec = ServiceSpec::RumorMongering(RumorMongeringConfig {
-                k,
+                k: Param::Const(f64::from(k)),
                 feedback,
                 loss,
-                round_time: ROUND_MS as f64,
+                round_time: Param::Const(ROUND_MS as f64),
                 rounds: synchronous(),
                 ..Default::default()
             });
             let w = run(n, spec, 300 + seed, 200);
-            assert_eq!(w.hot_peers(0), Some(0), "the rumor died out");
-            let s = w.spread(0, p2psim_services::MsgIdx(0)).residue;
-            let m = w.service_sent(0)[p2psim_services::Kind::Rumor.index()] as f64 / f64::from(n);
+            assert_eq!(w.hot_peers(ServiceId(0)), Some(0), "the rumor died out");
+            let s = w.spread(ServiceId(0), p2psim_services::MsgIdx(0)).residue;
+            let m = w.service_updates(ServiceId(0)) as f64 / f64::from(n);
             diffs.push(s - (-m).exp());
             s_sum += s;
             m_sum += m;
@@ -208,8 +202,11 @@ fn infect_and_die_residue_solves_the_fixed_point() {
     }
     let residues: Vec<f64> = (0..24)
         .map(|seed| {
-            let spec = ServiceSpec::InfectAndDie(InfectAndDieConfig { fanout: f, ..Default::default() });
-            run(n, spec, 400 + seed, 50).spread(0, p2psim_services::MsgIdx(0)).residue
+            let spec = ServiceSpec::InfectAndDie(InfectAndDieConfig {
+                fanout: Param::Const(f64::from(f)),
+                ..Default::default()
+            });
+            run(n, spec, 400 + seed, 50).spread(ServiceId(0), p2psim_services::MsgIdx(0)).residue
         })
         // A run where the rumor dies at the source (probability ~ s*^f) is the other branch of the
         // branching process, not the fixed point; the analysis conditions on the epidemic taking off.

@@ -19,17 +19,15 @@ fn save_and_load_round_trip_exactly() {
     }
 }
 
-/// Builds and briefly runs what loaded, if it is small enough to be quick.
+/// Builds and briefly runs what loaded, if it is small enough to be quick. What loads, builds.
 ///
 /// The run is bounded by an event budget as well as by time: a mutation may turn a producer's
 /// rate into 1e12 messages a second, a valid experiment that no machine can finish.
 fn exercise(text: &str) {
     if let Ok(exp) = Experiment::from_ron(text, "mutated.ron") {
         let peers: u64 = exp.peers.iter().map(|g| u64::from(g.count)).sum();
-        if peers <= 200
-            && exp.until_ms <= 20_000
-            && let Ok(mut sim) = Simulation::new(&exp)
-        {
+        if peers <= 200 && exp.until_ms <= 20_000 {
+            let mut sim = Simulation::new(&exp).expect("an experiment that loads builds");
             let until = p2psim::kernel::SimTime::from_millis(exp.until_ms.min(2_000));
             sim.run_until_at_most(until, 100_000).unwrap();
         }

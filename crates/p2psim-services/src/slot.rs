@@ -1,0 +1,166 @@
+//! One service instance in the world: a protocol, the state of each of its peers, and what every
+//! service has besides (name, peers, storage, random streams, kinds).
+//!
+//! [`Slot<P>`] runs any [`Protocol`]: it takes the world's call for one peer ([`Action`]), makes
+//! the [`Context`], and calls the protocol's handler. The world holds the built-in protocols'
+//! slots in an enum and calls them directly (static dispatch); protocols registered from outside
+//! are boxed as [`ErasedSlot`], the one place where a call goes through a vtable.
+
+use p2psim_kernel::{LazyRng, Param, Seed, SimRng, StreamKey};
+use p2psim_net::PeerId;
+
+use crate::context::{Context, Env};
+use crate::kinds::{KindId, Kinds, Wire};
+use crate::message::Message;
+use crate::protocol::{Injected, PeerInit, Protocol};
+use crate::rounds::RoundSchedule;
+use crate::storage::Storage;
+
+/// What every service instance has besides its protocol and its peers' states.
+#[derive(Debug)]
+pub(crate) struct Common {
+    /// The service's name within its type.
+    pub(crate) name: String,
+    /// The peer type it runs on.
+    pub(crate) type_id: u16,
+    /// Its peers, in id order.
+    pub(crate) members: Vec<PeerId>,
+    /// What its peers stored.
+    pub(crate) storage: Storage,
+    rngs: Vec<LazyRng>,
+    seed: Seed,
+    key: StreamKey,
+    /// The first kind of its message type.
+    pub(crate) kind_base: KindId,
+    /// The kinds it handles.
+    pub(crate) kinds: Vec<KindId>,
+    /// Its rounds, if it acts in rounds.
+    pub(crate) rounds: Option<RoundSchedule>,
+    /// With rounds whose period is drawn per peer (`Dist`): each peer's period, ms.
+    pub(crate) period_own: Vec<f64>,
+}
+
+impl Common {
+    /// The peer's own stream for this service: `"service" / type / name / peer`.
+    #[inline]
+    pub(crate) fn rng(&mut self, local: u32) -> &mut SimRng {
+        let peer = self.members[local as usize];
+        self.rngs[local as usize].get(self.seed, self.key.with(peer.0.into()))
+    }
+
+    /// Asks the CPU to bring what a message's arrival at member `local` reads (its storage cell,
+    /// the handle of its generator) into the cache.
+    #[inline]
+    pub(crate) fn prefetch(&self, local: u32, m: crate::MsgIdx) {
+        self.storage.prefetch(local, m);
+        prefetch_index::prefetch_index(&self.rngs, local as usize);
+    }
+
+    /// The peer's own value of the first-round wait of a P2PSimpy-style round (`init_timeout`).
+    pub(crate) fn init_param(&self, type_name: &str, local: u32, init: &Param) -> f64 {
+        PeerInit { peer: self.members[local as usize], seed: self.seed, type_name, service: &self.name }
+            .param("init_timeout", init)
+    }
+
+    /// The peer's own round period, for a period drawn per peer.
+    #[inline]
+    pub(crate) fn period_own(&self, local: u32) -> f64 {
+        self.period_own.get(local as usize).copied().unwrap_or(f64::NAN)
+    }
+}
+
+/// What the world asks of a service for one peer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Action<'m> {
+    /// The peer starts.
+    Start,
+    /// A message arrived.
+    Message { from: PeerId, msg: &'m Message },
+    /// A timer fired.
+    Timer { tag: u32 },
+    /// A round.
+    Round,
+    /// A message appears at the peer.
+    Inject(Injected),
+}
+
+/// A protocol and the states of its peers.
+pub(crate) struct Slot<P: Protocol> {
+    pub(crate) protocol: P,
+    pub(crate) states: Vec<P::State>,
+}
+
+impl<P: Protocol> Slot<P> {
+    /// Builds the slot and the service's common part: every peer's state, its storage and streams,
+    /// its kinds registered.
+    pub(crate) fn build(
+        protocol: P,
+        seed: Seed,
+        type_name: &str,
+        type_id: u16,
+        name: &str,
+        members: Vec<PeerId>,
+        kinds: &mut Kinds,
+    ) -> (Slot<P>, Common) {
+        let states =
+            members.iter().map(|&peer| protocol.init(&mut PeerInit { peer, seed, type_name, service: name })).collect();
+        let needs = protocol.storage();
+        let rounds = protocol.rounds();
+        let period_own = match &rounds {
+            Some(r) if matches!(r.period, Param::Dist(_)) => members
+                .iter()
+                .map(|&peer| PeerInit { peer, seed, type_name, service: name }.param("round_time", &r.period))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let kind_base = P::Message::register(kinds);
+        let handled = match protocol.kinds() {
+            Some(list) => list.iter().map(|k| k.id()).collect(),
+            None => P::Message::all_kinds(kind_base),
+        };
+        let common = Common {
+            name: name.to_owned(),
+            type_id,
+            storage: Storage::new(members.len(), needs.known, needs.ranged),
+            rngs: (0..members.len()).map(|_| LazyRng::new()).collect(),
+            members,
+            seed,
+            key: StreamKey::new("service").with_label(type_name).with_label(name),
+            kind_base,
+            kinds: handled,
+            rounds,
+            period_own,
+        };
+        (Slot { protocol, states }, common)
+    }
+
+    /// Runs one action of one peer.
+    #[inline]
+    pub(crate) fn act(&mut self, env: Env<'_>, common: &mut Common, local: u32, action: Action<'_>) {
+        let state = &mut self.states[local as usize];
+        let mut cx = Context::<P::Message>::new(env, common, local);
+        match action {
+            Action::Start => self.protocol.on_start(state, &mut cx),
+            Action::Message { from, msg } => {
+                if let Some(m) = P::Message::unwrap(msg) {
+                    self.protocol.on_message(state, &mut cx, from, m);
+                }
+            }
+            Action::Timer { tag } => self.protocol.on_timer(state, &mut cx, tag),
+            Action::Round => self.protocol.on_round(state, &mut cx),
+            Action::Inject(i) => self.protocol.on_inject(state, &mut cx, i),
+        }
+    }
+}
+
+/// A slot whose protocol type is not known to the world: how protocols registered from outside
+/// this crate run.
+pub(crate) trait ErasedSlot: Send {
+    fn act(&mut self, env: Env<'_>, common: &mut Common, local: u32, action: Action<'_>);
+}
+
+impl<P: Protocol> ErasedSlot for Slot<P> {
+    fn act(&mut self, env: Env<'_>, common: &mut Common, local: u32, action: Action<'_>) {
+        Slot::act(self, env, common, local, action);
+    }
+}

@@ -1,0 +1,411 @@
+//! The world: the network, the peers' types and services, and the adapter that runs the sans-IO
+//! protocols on the kernel and the network.
+//!
+//! A delivered message goes to every service of the receiver's type that handles its kind, in
+//! the order the type lists them; a message no service handles is counted (P2PSimpy raises,
+//! oddity P2). A service's effects are applied right after its call, in order; only
+//! [`World::apply`] (and the [`Control`] interface of the layers above) changes the network.
+
+mod build;
+mod control;
+mod known_copies;
+mod physical;
+mod query;
+
+pub use build::CheckedTypes;
+pub use control::Control;
+pub use physical::{LocationChoice, PeerTypeSpec, Physical};
+pub use query::SpreadStats;
+
+use p2psim_kernel::{EventQueue, Kernel, Model, Seed, TimerId, Timers};
+use p2psim_net::{DropReason, NetEvent, Network, PeerId, Topology};
+
+use crate::context::{Effect, Env};
+use crate::kinds::{KindId, Kinds};
+use crate::message::{Message, MsgIdx, gossip_size};
+use crate::peers::PeerTable;
+use crate::protocol::Injected;
+use crate::registry::Messages;
+use crate::rounds::Rounds;
+use crate::slot::{Action, Common};
+use crate::spec::Service;
+use crate::validation::Validator;
+use known_copies::KnownCopies;
+
+/// A service of the world: its number, in the order the types and their services were given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServiceId(pub u16);
+
+/// Events of the protocol layer. Layers above wrap it (and [`NetEvent`]) in their own enum.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// A network event.
+    Net(NetEvent<Message>),
+    /// A protocol's timer for one peer.
+    Timer {
+        /// The peer.
+        peer: PeerId,
+        /// The service.
+        service: ServiceId,
+        /// The timer (ignored if it was cancelled).
+        id: TimerId,
+        /// The protocol's own meaning.
+        tag: u32,
+    },
+    /// A round of one peer.
+    PeerRound {
+        /// The peer.
+        peer: PeerId,
+        /// The service.
+        service: ServiceId,
+    },
+    /// A synchronous round of all the peers of a service.
+    Round {
+        /// The service.
+        service: ServiceId,
+    },
+}
+
+impl From<NetEvent<Message>> for Event {
+    fn from(e: NetEvent<Message>) -> Event {
+        Event::Net(e)
+    }
+}
+
+/// How the initial topology's links come up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// All links exist at time 0.
+    #[default]
+    Instant,
+    /// P2PSimpy: at time 0 both ends of every link send `Hello`; a link exists once a connection
+    /// manager receives one.
+    Hello,
+}
+
+/// A service and its common part.
+pub(crate) struct ServiceSlot {
+    pub(crate) common: Common,
+    pub(crate) service: Service,
+    pub(crate) role: crate::catalog::Role,
+}
+
+/// The protocol layer of a run: network, peers, services.
+pub struct World {
+    seed: Seed,
+    net: Network<Message>,
+    peers: PeerTable,
+    messages: Messages,
+    kinds: Kinds,
+    services: Vec<ServiceSlot>,
+    /// Per (peer type, kind): the services that handle it, in order.
+    routes: Vec<Vec<u16>>,
+    validator: Validator,
+    effects: Vec<Effect>,
+    timers: Timers,
+    scratch: Vec<PeerId>,
+    unhandled: u64,
+    topology: Topology,
+    bootstrap: Bootstrap,
+    known: KnownCopies,
+    /// Kinds counted per peer besides those the services handle.
+    counted_kinds: Vec<KindId>,
+}
+
+impl World {
+    /// Asks the CPU to bring what handling `event` will read into the cache (see
+    /// [`p2psim_kernel::Model::prefetch`]): for a gossip arrival, the receiver's network record,
+    /// traffic counters, storage cells and generators.
+    #[inline]
+    pub fn prefetch(&self, event: &Event) {
+        if let Event::Net(NetEvent::Arrive { to, msg, .. }) = event {
+            self.net.prefetch_arrival(*to);
+            if let Message::Gossip { idx, .. } = *msg {
+                let local = self.peers.local(*to);
+                for &slot in &self.routes[self.route(*to, msg.kind_id())] {
+                    self.services[slot as usize].common.prefetch(local, idx);
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn route(&self, to: PeerId, kind: KindId) -> usize {
+        usize::from(self.peers.type_of(to)) * self.kinds.len() + kind.index()
+    }
+
+    /// Starts every service (at time 0, as P2PSimpy starts its runners) and, with
+    /// [`Bootstrap::Hello`], sends the `Hello`s. Call once, before running.
+    pub fn start<E, Q>(&mut self, k: &mut Kernel<E, Q>)
+    where
+        E: From<Event> + From<NetEvent<Message>>,
+        Q: EventQueue<E>,
+    {
+        let mut counted: Vec<usize> = self.counted_kinds.iter().map(|k| k.index()).collect();
+        for s in &self.services {
+            counted.extend(s.common.kinds.iter().map(|k| k.index()));
+        }
+        counted.sort_unstable();
+        counted.dedup();
+        self.net.count_sent_by_kind(&counted);
+        for s in 0..self.services.len() {
+            let members = self.services[s].common.members.len() as u32;
+            for local in 0..members {
+                self.call(k, s, local, Action::Start);
+            }
+            self.start_rounds(k, s);
+        }
+        if self.bootstrap == Bootstrap::Hello {
+            for p in self.net.peers() {
+                let nbrs: Vec<PeerId> = self
+                    .topology
+                    .edges()
+                    .iter()
+                    .filter_map(|&(a, b)| {
+                        if a == p {
+                            Some(b)
+                        } else if b == p {
+                            Some(a)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                for q in nbrs {
+                    self.send(k, p, q, Message::Hello, true);
+                }
+            }
+        }
+    }
+
+    /// Schedules the first rounds of service `s`: one table-wide round, or each peer's own.
+    fn start_rounds<E, Q>(&mut self, k: &mut Kernel<E, Q>, s: usize)
+    where
+        E: From<Event> + From<NetEvent<Message>>,
+        Q: EventQueue<E>,
+    {
+        let service = ServiceId(s as u16);
+        let common = &mut self.services[s].common;
+        let Some(schedule) = common.rounds.clone() else { return };
+        if common.members.is_empty() {
+            return;
+        }
+        if let Rounds::Synchronous { .. } = schedule.rounds {
+            let first = schedule.first(f64::NAN, f64::NAN, common.rng(0));
+            k.schedule_in(first, Event::Round { service }.into());
+            return;
+        }
+        let type_name = self.peers.type_name(common.type_id).to_owned();
+        for local in 0..common.members.len() as u32 {
+            let peer = common.members[local as usize];
+            let init = common.init_param(&type_name, local, &schedule.init);
+            let period = common.period_own(local);
+            let first = schedule.first(init, period, common.rng(local));
+            k.schedule_in(first, Event::PeerRound { peer, service }.into());
+        }
+    }
+
+    /// Sends a message; returns true if it left the sender (arriving or lost).
+    pub(crate) fn send<E, Q>(
+        &mut self,
+        k: &mut Kernel<E, Q>,
+        from: PeerId,
+        to: PeerId,
+        msg: Message,
+        connectionless: bool,
+    ) -> bool
+    where
+        E: From<Event> + From<NetEvent<Message>>,
+        Q: EventQueue<E>,
+    {
+        tracing::trace!(t = %k.now(), from = from.0, to = to.0, kind = self.kinds.name(msg.kind_id()), "send");
+        let counter = if connectionless { None } else { self.known.counter(&self.peers, to, &msg) };
+        let plan = match self.net.plan(k.now(), from, to, &msg, connectionless) {
+            Ok(plan) => plan,
+            Err(DropReason::Lost) => return true,
+            Err(reason) => {
+                tracing::debug!(t = %k.now(), from = from.0, to = to.0, reason = reason.name(), "not sent");
+                return false;
+            }
+        };
+        if let Some((slot, idx)) = counter
+            && self.known.plan_allows(&plan)
+        {
+            let local = self.peers.local(to);
+            if self.services[slot as usize].common.storage.count_known_copy(local, idx, plan.arrival()) {
+                self.net.account(plan);
+                return true;
+            }
+        }
+        self.net.schedule(k, plan, msg);
+        true
+    }
+
+    /// Runs one action of one peer of service `s` with a fresh context, then applies the effects
+    /// it emitted.
+    #[inline]
+    fn call<E, Q>(&mut self, k: &mut Kernel<E, Q>, s: usize, local: u32, action: Action<'_>)
+    where
+        E: From<Event> + From<NetEvent<Message>>,
+        Q: EventQueue<E>,
+    {
+        let slot = &mut self.services[s];
+        let env = Env {
+            now: k.now(),
+            net: &self.net,
+            peers: &self.peers,
+            messages: &mut self.messages,
+            effects: &mut self.effects,
+            timers: &mut self.timers,
+            scratch: &mut self.scratch,
+        };
+        slot.service.act(env, &mut slot.common, local, action);
+        self.apply(k, s);
+    }
+
+    /// Applies the effects service `s` emitted, in order.
+    fn apply<E, Q>(&mut self, k: &mut Kernel<E, Q>, s: usize)
+    where
+        E: From<Event> + From<NetEvent<Message>>,
+        Q: EventQueue<E>,
+    {
+        let mut effects = std::mem::take(&mut self.effects);
+        if self.known.on() {
+            // The copies about to be sent will each look up the receiver's cell, most likely far
+            // from the cache in a big run: fetch them all at once first.
+            for e in &effects {
+                if let Effect::Send { to, msg, connectionless: false, .. } = e
+                    && let Some((slot, idx)) = self.known.counter(&self.peers, *to, msg)
+                {
+                    self.services[slot as usize].common.storage.prefetch(self.peers.local(*to), idx);
+                    self.net.prefetch(*to);
+                }
+            }
+        }
+        let service = ServiceId(s as u16);
+        for e in effects.drain(..) {
+            match e {
+                Effect::Send { from, to, msg, connectionless } => {
+                    self.send(k, from, to, msg, connectionless);
+                }
+                Effect::Timer { peer, after, id, tag } => {
+                    k.schedule_in(after, Event::Timer { peer, service, id, tag }.into());
+                }
+                Effect::Connect(a, b) => {
+                    if self.net.connect(a, b, k.now()) {
+                        tracing::info!(t = %k.now(), peer = a.0, other = b.0, "connect");
+                    }
+                }
+                Effect::Disconnect(a, b) => {
+                    if self.net.disconnect(a, b) {
+                        tracing::warn!(t = %k.now(), peer = a.0, other = b.0, "disconnect");
+                    }
+                }
+                Effect::MarkHeard(p, q) => self.net.set_last_seen(p, q, k.now()),
+            }
+        }
+        self.effects = effects;
+    }
+
+    /// Handles one event of this layer.
+    pub fn handle<E, Q>(&mut self, k: &mut Kernel<E, Q>, event: Event)
+    where
+        E: From<Event> + From<NetEvent<Message>>,
+        Q: EventQueue<E>,
+    {
+        match event {
+            Event::Net(e) => {
+                if let Some(d) = self.net.handle(k, e, &mut self.validator) {
+                    self.deliver(k, d.to, d.from, d.msg);
+                }
+            }
+            Event::Timer { peer, service, id, tag } => {
+                // Timers run whatever the peer's state, so a peer that joins later or comes back
+                // finds its services still ticking; each protocol decides what an absent or
+                // offline peer does (nothing, in every built-in one).
+                if self.timers.fire(id) {
+                    let local = self.peers.local(peer);
+                    self.call(k, usize::from(service.0), local, Action::Timer { tag });
+                }
+            }
+            Event::PeerRound { peer, service } => {
+                let s = usize::from(service.0);
+                let local = self.peers.local(peer);
+                self.call(k, s, local, Action::Round);
+                let common = &mut self.services[s].common;
+                let schedule = common.rounds.as_ref().expect("a round of a service with rounds");
+                let period = common.period_own(local);
+                let gap = schedule.clone().next(period, common.rng(local));
+                k.schedule_in(gap, Event::PeerRound { peer, service }.into());
+            }
+            Event::Round { service } => {
+                let s = usize::from(service.0);
+                for local in 0..self.services[s].common.members.len() as u32 {
+                    self.call(k, s, local, Action::Round);
+                }
+                let common = &mut self.services[s].common;
+                let schedule = common.rounds.clone().expect("a round of a service with rounds");
+                let gap = schedule.next(f64::NAN, common.rng(0));
+                k.schedule_in(gap, Event::Round { service }.into());
+            }
+        }
+    }
+
+    fn deliver<E, Q>(&mut self, k: &mut Kernel<E, Q>, to: PeerId, from: PeerId, msg: Message)
+    where
+        E: From<Event> + From<NetEvent<Message>>,
+        Q: EventQueue<E>,
+    {
+        let kind = msg.kind_id();
+        tracing::trace!(t = %k.now(), to = to.0, from = from.0, kind = self.kinds.name(kind), "receive");
+        let route = self.route(to, kind);
+        let n = self.routes[route].len();
+        if n == 0 {
+            self.unhandled += 1;
+            tracing::error!(t = %k.now(), to = to.0, kind = self.kinds.name(kind), "no handler for the message");
+            return;
+        }
+        let local = self.peers.local(to);
+        for i in 0..n {
+            let slot = self.routes[route][i];
+            self.call(k, slot as usize, local, Action::Message { from, msg: &msg });
+        }
+    }
+
+    /// Produces a new message at `peer` now (as the experiment's workload, not through a
+    /// producer) and hands it to each of the peer's services: stored everywhere; a push service
+    /// sends it on with `ttl`, a rumor monger becomes hot, infect-and-die forwards it.
+    pub fn inject<E, Q>(&mut self, k: &mut Kernel<E, Q>, peer: PeerId, ttl: u8) -> MsgIdx
+    where
+        E: From<Event> + From<NetEvent<Message>>,
+        Q: EventQueue<E>,
+    {
+        let size = gossip_size(20) as u16;
+        let (idx, _) = self.messages.produce(peer, k.now(), size, 0);
+        let t = self.peers.type_of(peer);
+        let local = self.peers.local(peer);
+        for s in 0..self.services.len() {
+            if self.services[s].common.type_id == t {
+                self.call(k, s, local, Action::Inject(Injected { msg: idx, ttl }));
+            }
+        }
+        idx
+    }
+
+    /// The control interface for the layers above (faults): one change at a time, at the kernel's
+    /// current time.
+    pub fn control<'w, E, Q>(&'w mut self, kernel: &'w mut Kernel<E, Q>) -> Control<'w, E, Q> {
+        Control { world: self, kernel }
+    }
+}
+
+impl Model<Event> for World {
+    fn handle<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, event: Event) {
+        World::handle(self, k, event);
+    }
+
+    #[inline]
+    fn prefetch(&self, event: &Event) {
+        World::prefetch(self, event);
+    }
+}

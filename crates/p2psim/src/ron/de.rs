@@ -1,0 +1,550 @@
+//! A serde deserializer over the tree of values: every error carries the position of the value it
+//! is about, and a field that the type does not read is an error, whatever the type's serde
+//! attributes say.
+//!
+//! It reads RON as the `ron` crate writes it with `UNWRAP_VARIANT_NEWTYPES` (`PushGossip(fanout: 3)`
+//! for a variant holding a struct), and a little more: a plain value where an option is expected
+//! is `Some(value)`, a variant written without parentheses holds its content's defaults, and
+//! `deserialize_any` reports `Name(...)` as an enum (so that a type can accept either a number or
+//! a variant: [`Param`](p2psim_kernel::Param)).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Visitor};
+
+use super::parse::{Field, Kind, Node, Pos};
+
+/// An error while reading values into types.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct DeError {
+    pub(crate) pos: Option<Pos>,
+    pub(crate) message: String,
+}
+
+impl fmt::Display for DeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for DeError {}
+
+impl de::Error for DeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        DeError { pos: None, message: msg.to_string() }
+    }
+}
+
+type Result<T> = std::result::Result<T, DeError>;
+
+/// Places an error that has no position yet at `pos`: the innermost value that knows wins.
+fn at(pos: Pos) -> impl Fn(DeError) -> DeError {
+    move |mut e| {
+        e.pos.get_or_insert(pos);
+        e
+    }
+}
+
+const EMPTY: Node = Node { kind: Kind::Unit, pos: Pos { line: 0, col: 0 } };
+
+/// Reads one value.
+pub(crate) struct NodeDe<'a> {
+    node: &'a Node,
+    /// The field this value belongs to, if it is a struct field's value.
+    field: Option<&'a Field>,
+}
+
+impl<'a> NodeDe<'a> {
+    pub(crate) fn new(node: &'a Node) -> NodeDe<'a> {
+        NodeDe { node, field: None }
+    }
+
+    fn of(node: &'a Node) -> NodeDe<'a> {
+        NodeDe { node, field: None }
+    }
+
+    fn kind_name(&self) -> String {
+        match &self.node.kind {
+            Kind::Unit => "`()`".into(),
+            Kind::Bool(b) => format!("`{b}`"),
+            Kind::Number(..) => "a number".into(),
+            Kind::Str(s) => format!("the string \"{s}\""),
+            Kind::Char(c) => format!("the character '{c}'"),
+            Kind::Ident(i) => format!("`{i}`"),
+            Kind::Named(n, _) => format!("`{n}(…)`"),
+            Kind::Tuple(_) => "a tuple `(…)`".into(),
+            Kind::Fields(_) => "a struct `(name: …)`".into(),
+            Kind::List(_) => "a list `[…]`".into(),
+            Kind::Map(_) => "a map `{…}`".into(),
+        }
+    }
+
+    fn expected(&self, what: &str) -> DeError {
+        DeError { pos: Some(self.node.pos), message: format!("expected {what}, found {}", self.kind_name()) }
+    }
+
+    /// The number, for the numeric types.
+    fn number(&self, what: &str) -> Result<(f64, Option<i128>)> {
+        match &self.node.kind {
+            Kind::Number(f, i) => Ok((*f, *i)),
+            Kind::Ident(i) if i == "NaN" => Ok((f64::NAN, None)),
+            Kind::Ident(i) if i == "inf" => Ok((f64::INFINITY, None)),
+            _ => Err(self.expected(what)),
+        }
+    }
+
+    /// A whole number in `[min, max]`.
+    fn integer(&self, what: &str, min: i128, max: i128) -> Result<i128> {
+        let (f, i) = self.number(what)?;
+        let v = match i {
+            Some(v) => v,
+            // `1e6` is a whole number written as a float.
+            None if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e38 => f as i128,
+            None => {
+                return Err(DeError {
+                    pos: Some(self.node.pos),
+                    message: format!("expected {what}, found {f}, which is not a whole number"),
+                });
+            }
+        };
+        if v < min || v > max {
+            return Err(DeError {
+                pos: Some(self.node.pos),
+                message: format!("expected {what}, found {v}, outside {min} to {max}"),
+            });
+        }
+        Ok(v)
+    }
+
+    /// The parts of a struct-like value: its fields, whatever its name.
+    fn fields(&self) -> Option<&'a [Field]> {
+        match &self.node.kind {
+            Kind::Fields(f) => Some(f),
+            Kind::Unit => Some(&[]),
+            Kind::Named(_, body) => match &body.kind {
+                Kind::Fields(f) => Some(f),
+                Kind::Unit => Some(&[]),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The elements of a sequence-like value.
+    fn elements(&self) -> Option<&'a [Node]> {
+        match &self.node.kind {
+            Kind::Tuple(v) | Kind::List(v) => Some(v),
+            Kind::Unit => Some(&[]),
+            Kind::Named(_, body) => match &body.kind {
+                Kind::Tuple(v) => Some(v),
+                Kind::Unit => Some(&[]),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+macro_rules! integer {
+    ($method:ident, $visit:ident, $t:ty, $what:expr) => {
+        fn $method<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+            let n = self.integer($what, <$t>::MIN as i128, <$t>::MAX as i128)?;
+            v.$visit(n as $t).map_err(at(self.node.pos))
+        }
+    };
+}
+
+impl<'de> de::Deserializer<'de> for NodeDe<'de> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        let pos = self.node.pos;
+        match &self.node.kind {
+            Kind::Unit => v.visit_unit(),
+            Kind::Bool(b) => v.visit_bool(*b),
+            Kind::Number(_, Some(i)) if i64::try_from(*i).is_ok() => v.visit_i64(*i as i64),
+            Kind::Number(_, Some(i)) if u64::try_from(*i).is_ok() => v.visit_u64(*i as u64),
+            Kind::Number(f, _) => v.visit_f64(*f),
+            Kind::Str(s) => v.visit_borrowed_str(s),
+            Kind::Char(c) => v.visit_char(*c),
+            Kind::Ident(i) if i == "None" => v.visit_none(),
+            Kind::Ident(i) if i == "NaN" => v.visit_f64(f64::NAN),
+            Kind::Ident(i) if i == "inf" => v.visit_f64(f64::INFINITY),
+            Kind::Ident(_) => v.visit_enum(Enum { de: self }),
+            Kind::Named(n, body) if n == "Some" => match &body.kind {
+                Kind::Tuple(items) if items.len() == 1 => v.visit_some(NodeDe::of(&items[0])),
+                _ => v.visit_some(NodeDe::of(body)),
+            },
+            Kind::Named(..) => v.visit_enum(Enum { de: self }),
+            Kind::Tuple(items) | Kind::List(items) => v.visit_seq(Seq { items: items.iter() }),
+            Kind::Fields(fields) => v.visit_map(Struct { fields: fields.iter(), value: None }),
+            Kind::Map(entries) => v.visit_map(Map { entries: entries.iter(), value: None }),
+        }
+        .map_err(at(pos))
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        match self.node.kind {
+            Kind::Bool(b) => v.visit_bool(b).map_err(at(self.node.pos)),
+            _ => Err(self.expected("`true` or `false`")),
+        }
+    }
+
+    integer!(deserialize_i8, visit_i8, i8, "a whole number (i8)");
+    integer!(deserialize_i16, visit_i16, i16, "a whole number (i16)");
+    integer!(deserialize_i32, visit_i32, i32, "a whole number (i32)");
+    integer!(deserialize_i64, visit_i64, i64, "a whole number (i64)");
+    integer!(deserialize_u8, visit_u8, u8, "a whole number from 0 to 255");
+    integer!(deserialize_u16, visit_u16, u16, "a whole number from 0 to 65535");
+    integer!(deserialize_u32, visit_u32, u32, "a whole number from 0 to 4294967295");
+    integer!(deserialize_u64, visit_u64, u64, "a whole number, at least 0");
+
+    fn deserialize_f32<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        let (f, _) = self.number("a number")?;
+        v.visit_f32(f as f32).map_err(at(self.node.pos))
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        let (f, _) = self.number("a number")?;
+        v.visit_f64(f).map_err(at(self.node.pos))
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        match self.node.kind {
+            Kind::Char(c) => v.visit_char(c).map_err(at(self.node.pos)),
+            _ => Err(self.expected("a character")),
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        match &self.node.kind {
+            Kind::Str(s) => v.visit_borrowed_str(s).map_err(at(self.node.pos)),
+            _ => Err(self.expected("a string in double quotes")),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        self.deserialize_str(v)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+        Err(self.expected("bytes, which experiment files do not have"))
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        self.deserialize_bytes(v)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        let pos = self.node.pos;
+        match &self.node.kind {
+            Kind::Ident(i) if i == "None" => v.visit_none(),
+            Kind::Named(n, body) if n == "Some" => match &body.kind {
+                Kind::Tuple(items) if items.len() == 1 => v.visit_some(NodeDe::of(&items[0])),
+                _ => v.visit_some(NodeDe::of(body)),
+            },
+            // A plain value where an option is expected is that value.
+            _ => v.visit_some(self),
+        }
+        .map_err(at(pos))
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        match &self.node.kind {
+            Kind::Unit => v.visit_unit().map_err(at(self.node.pos)),
+            _ => Err(self.expected("`()`")),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value> {
+        match &self.node.kind {
+            Kind::Unit | Kind::Ident(_) => v.visit_unit().map_err(at(self.node.pos)),
+            _ => Err(self.expected("`()`")),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value> {
+        let pos = self.node.pos;
+        match &self.node.kind {
+            Kind::Named(_, body) => match &body.kind {
+                Kind::Tuple(items) if items.len() == 1 => v.visit_newtype_struct(NodeDe::of(&items[0])),
+                _ => v.visit_newtype_struct(self),
+            },
+            _ => v.visit_newtype_struct(self),
+        }
+        .map_err(at(pos))
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        match self.elements() {
+            Some(items) => v.visit_seq(Seq { items: items.iter() }).map_err(at(self.node.pos)),
+            None => Err(self.expected("a list `[…]` or a tuple `(…)`")),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value> {
+        match self.elements() {
+            Some(items) if items.len() == len => v.visit_seq(Seq { items: items.iter() }).map_err(at(self.node.pos)),
+            Some(items) => Err(DeError {
+                pos: Some(self.node.pos),
+                message: format!("expected a tuple of {len}, found one of {}", items.len()),
+            }),
+            None => Err(self.expected(&format!("a tuple of {len} `(…)`"))),
+        }
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _: &'static str, len: usize, v: V) -> Result<V::Value> {
+        self.deserialize_tuple(len, v)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        match &self.node.kind {
+            Kind::Map(entries) => v.visit_map(Map { entries: entries.iter(), value: None }).map_err(at(self.node.pos)),
+            _ => match self.fields() {
+                Some(fields) => v.visit_map(Struct { fields: fields.iter(), value: None }).map_err(at(self.node.pos)),
+                None => Err(self.expected("a map `{…}`")),
+            },
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value> {
+        match self.fields() {
+            Some(fields) => v.visit_map(Struct { fields: fields.iter(), value: None }).map_err(at(self.node.pos)),
+            None => Err(self.expected("a struct `(name: value, …)`")),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(self, _: &'static str, _: &'static [&'static str], v: V) -> Result<V::Value> {
+        match &self.node.kind {
+            Kind::Ident(_) | Kind::Named(..) | Kind::Str(_) => {
+                let pos = self.node.pos;
+                v.visit_enum(Enum { de: self }).map_err(at(pos))
+            }
+            _ => Err(self.expected("a variant, such as `Name` or `Name(…)`")),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
+        match &self.node.kind {
+            Kind::Ident(s) | Kind::Str(s) => v.visit_borrowed_str(s).map_err(at(self.node.pos)),
+            _ => Err(self.expected("a name")),
+        }
+    }
+
+    /// A value nothing reads: a field the type does not have.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+        match self.field {
+            Some(f) => Err(DeError { pos: Some(f.pos), message: format!("unknown field `{}`", f.name) }),
+            None => Err(DeError { pos: Some(self.node.pos), message: "a value that nothing reads".into() }),
+        }
+    }
+}
+
+/// The fields of a struct, as a map from names to values.
+struct Struct<'a> {
+    fields: std::slice::Iter<'a, Field>,
+    value: Option<&'a Field>,
+}
+
+impl<'de> de::MapAccess<'de> for Struct<'de> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        let Some(f) = self.fields.next() else { return Ok(None) };
+        self.value = Some(f);
+        let key = de::value::BorrowedStrDeserializer::<DeError>::new(f.name.as_str());
+        seed.deserialize(key).map(Some).map_err(at(f.pos))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        let f = self.value.take().expect("a value follows its key");
+        seed.deserialize(NodeDe { node: &f.value, field: Some(f) })
+    }
+}
+
+/// The entries of a `{…}` map.
+struct Map<'a> {
+    entries: std::slice::Iter<'a, (Node, Node)>,
+    value: Option<&'a Node>,
+}
+
+impl<'de> de::MapAccess<'de> for Map<'de> {
+    type Error = DeError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        let Some((k, v)) = self.entries.next() else { return Ok(None) };
+        self.value = Some(v);
+        seed.deserialize(NodeDe::of(k)).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        seed.deserialize(NodeDe::of(self.value.take().expect("a value follows its key")))
+    }
+}
+
+/// The elements of a list or tuple.
+struct Seq<'a> {
+    items: std::slice::Iter<'a, Node>,
+}
+
+impl<'de> de::SeqAccess<'de> for Seq<'de> {
+    type Error = DeError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        match self.items.next() {
+            Some(n) => seed.deserialize(NodeDe::of(n)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+/// A variant: `Name`, `Name(…)`, or (JSON-style) `"Name"`.
+struct Enum<'a> {
+    de: NodeDe<'a>,
+}
+
+impl<'de> de::EnumAccess<'de> for Enum<'de> {
+    type Error = DeError;
+    type Variant = Variant<'de>;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Variant<'de>)> {
+        let node = self.de.node;
+        let (name, content) = match &node.kind {
+            Kind::Ident(n) | Kind::Str(n) => (n.as_str(), None),
+            Kind::Named(n, body) => (n.as_str(), Some(&**body)),
+            _ => unreachable!("deserialize_enum checked the kind"),
+        };
+        let key = de::value::BorrowedStrDeserializer::<DeError>::new(name);
+        let v = seed.deserialize(key).map_err(at(node.pos))?;
+        Ok((v, Variant { node, content }))
+    }
+}
+
+struct Variant<'a> {
+    node: &'a Node,
+    content: Option<&'a Node>,
+}
+
+impl<'de> de::VariantAccess<'de> for Variant<'de> {
+    type Error = DeError;
+
+    fn unit_variant(self) -> Result<()> {
+        match self.content.map(|c| &c.kind) {
+            None | Some(Kind::Unit) => Ok(()),
+            Some(_) => Err(DeError { pos: Some(self.node.pos), message: "this variant takes no value".into() }),
+        }
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
+        match self.content {
+            // `Name(value)`.
+            Some(Node { kind: Kind::Tuple(items), .. }) if items.len() == 1 => seed.deserialize(NodeDe::of(&items[0])),
+            // `Name(field: …)`, `Name()`: the value is a struct written in the variant's parentheses.
+            Some(c @ Node { kind: Kind::Fields(_) | Kind::Unit, .. }) => seed.deserialize(NodeDe::of(c)),
+            Some(c) => seed.deserialize(NodeDe::of(c)),
+            // `Name`: the value's defaults.
+            None => seed.deserialize(NodeDe::of(&EMPTY)).map_err(at(self.node.pos)),
+        }
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value> {
+        match self.content {
+            Some(c) => de::Deserializer::deserialize_tuple(NodeDe::of(c), len, v),
+            None => Err(DeError { pos: Some(self.node.pos), message: format!("this variant takes {len} values") }),
+        }
+    }
+
+    fn struct_variant<V: Visitor<'de>>(self, fields: &'static [&'static str], v: V) -> Result<V::Value> {
+        let c = self.content.unwrap_or(&EMPTY);
+        de::Deserializer::deserialize_struct(NodeDe::of(c), "", fields, v).map_err(at(self.node.pos))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::ron::parse::parse;
+
+    fn read<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T> {
+        let node = parse(text).unwrap();
+        T::deserialize(NodeDe::new(&node))
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    enum Graph {
+        None,
+        ErdosRenyi { p: f64 },
+        Cycle(Vec<u32>),
+    }
+
+    #[derive(Debug, PartialEq, Default, Deserialize)]
+    #[serde(default)]
+    struct Inner {
+        a: u32,
+        b: Option<u8>,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    enum Service {
+        Push(Inner),
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct S {
+        g: Graph,
+        s: Vec<(String, Service)>,
+        #[serde(default)]
+        n: Option<u32>,
+    }
+
+    #[test]
+    fn structs_enums_and_newtype_variants_read_as_ron_writes_them() {
+        let s: S = read(
+            "S(g: ErdosRenyi(p: 0.5), s: [(\"x\", Push(a: 3, b: Some(4))), (\"y\", Push()), (\"z\", Push)], n: 7)",
+        )
+        .unwrap();
+        assert_eq!(s.g, Graph::ErdosRenyi { p: 0.5 });
+        assert_eq!(s.s[0].1, Service::Push(Inner { a: 3, b: Some(4) }));
+        assert_eq!(s.s[1].1, Service::Push(Inner::default()));
+        assert_eq!(s.s[2].1, Service::Push(Inner::default()));
+        assert_eq!(s.n, Some(7), "a plain value where an option is expected");
+        assert_eq!(read::<Graph>("Cycle([1, 2])").unwrap(), Graph::Cycle(vec![1, 2]));
+        assert_eq!(read::<Graph>("None").unwrap(), Graph::None);
+        assert_eq!(read::<u32>("1e6").unwrap(), 1_000_000, "a whole number written as a float");
+        assert!(read::<f64>("NaN").unwrap().is_nan());
+        let p: p2psim_kernel::Param = read("DistAttr(Norm(loc: 1, scale: 2))").unwrap();
+        assert_eq!(p.mean(), Some(1.0));
+        assert_eq!(read::<p2psim_kernel::Param>("3").unwrap(), p2psim_kernel::Param::Const(3.0));
+        assert_eq!(read::<p2psim_kernel::Param>("Const(2)").unwrap(), p2psim_kernel::Param::Const(2.0));
+    }
+
+    #[test]
+    fn every_error_has_a_position_and_unknown_fields_are_refused() {
+        let e = read::<S>("S(\n  g: ErdosRenyi(p: 0.4, q: 7),\n  s: [])").unwrap_err();
+        assert_eq!((e.pos, e.message.as_str()), (Some(Pos { line: 2, col: 25 }), "unknown field `q`"));
+        let e = read::<S>("S(g: None, s: [(\"x\", Push(a: 3, bb: 1))])").unwrap_err();
+        assert_eq!(e.message, "unknown field `bb`", "even in a type that does not deny unknown fields");
+        assert_eq!(e.pos.map(|p| p.col), Some(33));
+        let e = read::<S>("S(g: None, s: [(\"x\", Push(a: -1))])").unwrap_err();
+        assert_eq!(e.pos.map(|p| p.col), Some(30));
+        assert!(e.message.contains("-1"), "{}", e.message);
+        let e = read::<S>("S(g: Nope, s: [])").unwrap_err();
+        assert_eq!(e.pos.map(|p| p.col), Some(6));
+        assert!(e.message.contains("unknown variant `Nope`"), "{}", e.message);
+        let e = read::<u8>("300").unwrap_err();
+        assert!(e.message.contains("0 to 255"), "{}", e.message);
+        let e = read::<u32>("2.5").unwrap_err();
+        assert!(e.message.contains("not a whole number"), "{}", e.message);
+    }
+}

@@ -1,0 +1,110 @@
+//! Reading experiment files: RON text into a tree of values that remembers where each value is,
+//! then into types through serde; and finding where a field named by a path is.
+//!
+//! p2psim reads RON itself rather than through the `ron` crate (which writes its files): every
+//! error, whether the text's syntax, a type's field, or a check made long after reading, names the
+//! line and column of the value it is about; unknown fields are refused in every type; and a plain
+//! number reads as a constant parameter.
+
+mod de;
+mod parse;
+
+use p2psim_kernel::Segment;
+use serde::de::DeserializeOwned;
+
+pub(crate) use parse::{Kind, Node, Pos};
+
+/// A file read into a tree.
+#[derive(Clone, Debug)]
+pub(crate) struct Source {
+    pub(crate) root: Node,
+}
+
+/// Why a text could not be read into a type: where, and what.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct ReadError {
+    pub(crate) pos: Pos,
+    pub(crate) message: String,
+}
+
+impl Source {
+    /// Parses RON text.
+    pub(crate) fn parse(text: &str) -> Result<Source, ReadError> {
+        parse::parse(text).map(|root| Source { root }).map_err(|e| ReadError { pos: e.pos, message: e.message })
+    }
+
+    /// Reads the tree into a `T`.
+    pub(crate) fn read<T: DeserializeOwned>(&self) -> Result<T, ReadError> {
+        T::deserialize(de::NodeDe::new(&self.root))
+            .map_err(|e| ReadError { pos: e.pos.unwrap_or(self.root.pos), message: e.message })
+    }
+
+    /// Where the value at `path` is: as deep as the path can be followed (a field the file leaves
+    /// out points at the value that would hold it).
+    pub(crate) fn locate(&self, path: &[Segment]) -> Pos {
+        let mut node = &self.root;
+        let mut pos = node.pos;
+        for seg in path {
+            match step(node, seg) {
+                Some(next) => {
+                    pos = next.1;
+                    node = next.0;
+                }
+                None => break,
+            }
+        }
+        pos
+    }
+}
+
+/// One step along a path: the value, and where to point for it.
+fn step<'a>(node: &'a Node, seg: &Segment) -> Option<(&'a Node, Pos)> {
+    match (&node.kind, seg) {
+        (Kind::Fields(fields), Segment::Field(name)) => {
+            fields.iter().find(|f| f.name == *name).map(|f| (&f.value, f.value.pos))
+        }
+        // A variant's name on the path: its content.
+        (Kind::Named(n, body), Segment::Field(name)) if n == name => Some(single(body)),
+        (Kind::Named(_, body), Segment::Field(_)) => step(body, seg),
+        (Kind::List(items) | Kind::Tuple(items), Segment::Index(i)) => items.get(*i).map(|n| (n, n.pos)),
+        (Kind::Named(_, body), Segment::Index(_)) => step(body, seg),
+        (Kind::Map(entries), Segment::Field(name)) => entries
+            .iter()
+            .find(|(k, _)| matches!(&k.kind, Kind::Str(s) | Kind::Ident(s) if s == name))
+            .map(|(_, v)| (v, v.pos)),
+        _ => None,
+    }
+}
+
+/// A variant's content: the one value in `(…)`, or the struct.
+fn single(body: &Node) -> (&Node, Pos) {
+    match &body.kind {
+        Kind::Tuple(items) if items.len() == 1 => (&items[0], items[0].pos),
+        _ => (body, body.pos),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use p2psim_kernel::ConfigError;
+
+    use super::*;
+
+    #[test]
+    fn paths_of_checks_point_at_their_values() {
+        let text = "Experiment(\n  peer_types: [\n    (name: \"a\", services: [(\"g\", PushGossip(fanout: 3))]),\n  ],\n  faults: [Downtime(peers: Type(\"b\"), timing: Once(at: 1, duration: 2))],\n)";
+        let s = Source::parse(text).unwrap();
+        let at = |e: ConfigError| s.locate(e.path());
+        let fanout =
+            ConfigError::field("fanout", "x").at_index(1).at_index(0).at("services").at_index(0).at("peer_types");
+        assert_eq!(at(fanout), Pos { line: 3, col: 53 });
+        let ty = ConfigError::field("Type", "x").at("peers").at_index(0).at("faults");
+        assert_eq!(at(ty), Pos { line: 5, col: 33 });
+        // A field the file leaves out: the struct that would hold it.
+        let missing =
+            ConfigError::field("relay", "x").at_index(1).at_index(0).at("services").at_index(0).at("peer_types");
+        assert_eq!(at(missing), Pos { line: 3, col: 34 });
+        let duration = ConfigError::field("duration", "x").at("timing").at_index(0).at("faults");
+        assert_eq!(at(duration), Pos { line: 5, col: 69 });
+    }
+}

@@ -1,0 +1,245 @@
+//! The build phase's first half: an experiment checked in one place, into a [`Scenario`] that
+//! builds a run without a way to fail on its input.
+//!
+//! Every check of every layer runs here (the layers say what is wrong and in which field; this
+//! module adds where the field sits in the experiment), so that an experiment that passes is one
+//! that builds: numbers in range, names that exist, graphs that can be drawn, periods that move
+//! the clock.
+
+use p2psim_disruption::FaultCheckCx;
+use p2psim_kernel::{ConfigError, check_probability};
+use p2psim_net::Locations;
+use p2psim_services::{CheckedTypes, PeerTypeSpec};
+
+use crate::error::Error;
+use crate::experiment::{Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS};
+
+/// An experiment that passed every check, with what the checks resolved: the location table, the
+/// checked peer types, and each peer's type.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub(crate) experiment: Experiment,
+    pub(crate) locations: Locations,
+    pub(crate) types: CheckedTypes,
+    /// The type of each peer, by index into the types.
+    pub(crate) kinds: Vec<u16>,
+}
+
+impl Scenario {
+    /// Checks `exp`; errors name the field (see [`Experiment::from_ron`] for errors that also name
+    /// the file, line and column).
+    pub fn new(exp: &Experiment) -> Result<Scenario, Error> {
+        Scenario::validate(exp).map_err(|e| Error::field(&e))
+    }
+
+    /// The experiment.
+    pub fn experiment(&self) -> &Experiment {
+        &self.experiment
+    }
+
+    /// Number of peers.
+    pub fn peer_count(&self) -> usize {
+        self.kinds.len()
+    }
+
+    pub(crate) fn check(exp: &Experiment) -> Result<(), ConfigError> {
+        Scenario::validate(exp).map(|_| ())
+    }
+
+    fn validate(exp: &Experiment) -> Result<Scenario, ConfigError> {
+        check_name(&exp.name).map_err(|e| e.at("name"))?;
+        if exp.until_ms == 0 {
+            return Err(ConfigError::field("until_ms", "must be more than 0"));
+        }
+        let locations = match &exp.locations {
+            LocationsSpec::Aws => Locations::aws(),
+            LocationsSpec::Custom { names, latencies } => Locations::new(names.clone(), latencies.clone())
+                .map_err(|e| ConfigError::field("locations", e.to_string()))?,
+        };
+        let types = CheckedTypes::new(
+            exp.peer_types
+                .iter()
+                .map(|t| PeerTypeSpec {
+                    name: t.name.clone(),
+                    physical: t.physical.clone(),
+                    services: t.services.clone(),
+                })
+                .collect(),
+            &locations,
+        )
+        .map_err(|e| e.at("peer_types"))?;
+        let names: Vec<String> = exp.peer_types.iter().map(|t| t.name.clone()).collect();
+        let type_of = |name: &str, field: ConfigError| -> Result<u16, ConfigError> {
+            names.iter().position(|n| n == name).map(|i| i as u16).ok_or(field)
+        };
+        let unknown = |name: &str| format!("unknown peer type `{name}` (defined: {})", names.join(", "));
+        if exp.peers.is_empty() {
+            return Err(ConfigError::field("peers", "at least one group of peers is needed"));
+        }
+        let mut total = 0u64;
+        for (i, g) in exp.peers.iter().enumerate() {
+            type_of(&g.peer_type, ConfigError::field("peer_type", unknown(&g.peer_type)).at_index(i).at("peers"))?;
+            total += u64::from(g.count);
+        }
+        if total >= u64::from(u32::MAX) {
+            return Err(ConfigError::field("peers", format!("{total} peers is more than p2psim can number")));
+        }
+        let mut kinds = Vec::with_capacity(total as usize);
+        for g in &exp.peers {
+            let t = names.iter().position(|n| *n == g.peer_type).expect("checked") as u16;
+            kinds.extend(std::iter::repeat_n(t, g.count as usize));
+        }
+        check_topology(exp, &names, &kinds).map_err(|e| e.at("topology"))?;
+        let cx = FaultCheckCx { peers: total as u32, type_names: &names, locations: &locations };
+        for (i, f) in exp.faults.iter().enumerate() {
+            f.check(&cx).map_err(|e| e.at_index(i).at("faults"))?;
+        }
+        check_analysis(exp, &names).map_err(|e| e.at("analysis"))?;
+        Ok(Scenario { experiment: exp.clone(), locations, types, kinds })
+    }
+}
+
+/// A name names: not empty, no path separators, not `.` or `..`, no control characters.
+fn check_name(name: &str) -> Result<(), ConfigError> {
+    let bad = if name.is_empty() {
+        Some("is empty")
+    } else if name == "." || name == ".." {
+        Some("is `.` or `..`")
+    } else if name.contains(['/', '\\']) {
+        Some("holds a path separator")
+    } else if name.chars().any(char::is_control) {
+        Some("holds a control character")
+    } else {
+        None
+    };
+    match bad {
+        Some(why) => Err(ConfigError::here(format!(
+            "{why}: a name names the experiment in reports (letters, digits, `-`, `_`, `.`, spaces); it is not a path"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Checks the topology so that generating it cannot fail.
+fn check_topology(exp: &Experiment, names: &[String], kinds: &[u16]) -> Result<(), ConfigError> {
+    let t = &exp.topology;
+    let known = |name: &str| names.iter().position(|n| n == name).map(|i| i as u16);
+    let unknown = |name: &str| format!("unknown peer type `{name}` (defined: {})", names.join(", "));
+    let mut among_types = Vec::new();
+    for (i, name) in t.among.iter().enumerate() {
+        among_types.push(known(name).ok_or_else(|| ConfigError::here(unknown(name)).at_index(i).at("among"))?);
+    }
+    let count_of = |types: &[u16]| kinds.iter().filter(|k| types.is_empty() || types.contains(k)).count() as u64;
+    let m = count_of(&among_types);
+    let graph = |e: ConfigError| e.at("graph");
+    match t.graph {
+        Graph::None | Graph::Complete => {}
+        Graph::ErdosRenyi { p } => check_probability("p", p).map_err(graph)?,
+        Graph::RandomRegular { degree } => {
+            if u64::from(degree) >= m.max(1) || (m * u64::from(degree)) % 2 == 1 {
+                return Err(graph(ConfigError::field(
+                    "degree",
+                    format!(
+                        "a {degree}-regular graph over {m} peers does not exist: it needs degree < peers and peers × degree even"
+                    ),
+                )));
+            }
+        }
+        Graph::BarabasiAlbert { m: links } => {
+            if links < 1 || u64::from(links) >= m {
+                return Err(graph(ConfigError::field("m", format!("needs 1 <= m < peers ({m}), got {links}"))));
+            }
+        }
+        Graph::WattsStrogatz { k, p } => {
+            if k % 2 == 1 || u64::from(k) >= m {
+                return Err(graph(ConfigError::field("k", format!("needs an even k below the peers ({m}), got {k}"))));
+            }
+            check_probability("p", p).map_err(graph)?;
+        }
+    }
+    if matches!(t.graph, Graph::Complete) && m > 100_000 {
+        return Err(graph(ConfigError::here(format!(
+            "a complete graph over {m} peers has {} links; at most 100000 peers",
+            m * (m - 1) / 2
+        ))));
+    }
+    for (i, a) in t.attach.iter().enumerate() {
+        let at = |e: ConfigError| e.at_index(i).at("attach");
+        known(&a.peer_type).ok_or_else(|| at(ConfigError::field("peer_type", unknown(&a.peer_type))))?;
+        let mut to = Vec::new();
+        for (j, name) in a.to.iter().enumerate() {
+            to.push(known(name).ok_or_else(|| at(ConfigError::here(unknown(name)).at_index(j).at("to")))?);
+        }
+        let available = count_of(&to);
+        if u64::from(a.links) > available {
+            return Err(at(ConfigError::field(
+                "links",
+                format!("{} links each, but the types in `to` have {available} peers", a.links),
+            )));
+        }
+    }
+    let n = kinds.len() as u64;
+    for (i, &(a, b)) in t.edges.iter().enumerate() {
+        let at = |e: ConfigError| e.at_index(i).at("edges");
+        if u64::from(a.max(b)) >= n {
+            return Err(at(ConfigError::here(format!(
+                "({a}, {b}) names peer {}, which does not exist: the experiment has {n} peers (0 to {})",
+                a.max(b),
+                n.saturating_sub(1)
+            ))));
+        }
+        if a == b {
+            return Err(at(ConfigError::here(format!("({a}, {b}) links a peer to itself"))));
+        }
+    }
+    Ok(())
+}
+
+fn check_analysis(exp: &Experiment, names: &[String]) -> Result<(), ConfigError> {
+    if let Some(every) = exp.analysis.snapshot_every_ms {
+        if !(every > 0.0 && every.is_finite()) {
+            return Err(ConfigError::field(
+                "snapshot_every_ms",
+                format!("must be a positive number of ms, got {every}"),
+            ));
+        }
+        // Snapshots at 0, every, 2 every, … up to until_ms. Each holds the live graph and
+        // becomes a PNG frame: one every microsecond of a 6 s run would be six million frames.
+        let intervals = exp.until_ms as f64 / every;
+        if intervals >= MAX_SNAPSHOTS as f64 {
+            return Err(ConfigError::field(
+                "snapshot_every_ms",
+                format!(
+                    "{every} ms over until_ms {} would take {:.0} snapshots, each a frame of the graph \
+                     animation; at most {MAX_SNAPSHOTS} are allowed, so take one every {} ms or more",
+                    exp.until_ms,
+                    intervals.floor() + 1.0,
+                    exp.until_ms.div_ceil(MAX_SNAPSHOTS - 1)
+                ),
+            ));
+        }
+    }
+    if let Some(g) = &exp.analysis.gossip {
+        let Some(t) = exp.peer_types.iter().find(|t| t.name == g.peer_type) else {
+            return Err(ConfigError::field(
+                "peer_type",
+                format!("unknown peer type `{}` (defined: {})", g.peer_type, names.join(", ")),
+            )
+            .at("gossip"));
+        };
+        if !t.services.iter().any(|(n, _)| *n == g.service) {
+            let services: Vec<&str> = t.services.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(ConfigError::field(
+                "service",
+                format!(
+                    "type `{}` has no service named `{}` (it has: {})",
+                    g.peer_type,
+                    g.service,
+                    services.join(", ")
+                ),
+            )
+            .at("gossip"));
+        }
+    }
+    Ok(())
+}
