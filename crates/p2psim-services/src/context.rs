@@ -80,8 +80,7 @@ pub struct Context<'a, M> {
 }
 
 impl<'a, M: Wire> Context<'a, M> {
-    pub(crate) fn new(env: Env<'a>, common: &'a mut Common, local: u32) -> Context<'a, M> {
-        let peer = common.members[local as usize];
+    pub(crate) fn new(env: Env<'a>, common: &'a mut Common, peer: PeerId, local: u32) -> Context<'a, M> {
         Context { env, common, peer, local, _message: PhantomData }
     }
 
@@ -171,7 +170,7 @@ impl<'a, M: Wire> Context<'a, M> {
     /// The peer's own random stream for this service.
     #[inline]
     pub fn rng(&mut self) -> &mut SimRng {
-        self.common.rng(self.local)
+        self.common.rng(self.local, self.peer)
     }
 
     // --- storage --------------------------------------------------------------------------
@@ -255,12 +254,13 @@ impl<'a, M: Wire> Context<'a, M> {
     pub fn choose_neighbours(&mut self, k: usize, except: Option<PeerId>, exclusions: &Exclusions) -> Targets {
         let mut scratch = std::mem::take(self.env.scratch);
         scratch.clear();
+        let peers = self.env.peers;
         for &q in self.env.net.neighbours(self.peer) {
-            if Some(q) != except && exclusions.allows(q, self.env.peers.type_of(q)) {
+            if Some(q) != except && exclusions.allows(q, || peers.type_of(q)) {
                 scratch.push(q);
             }
         }
-        let chosen = Targets::from_slice(sample(self.common.rng(self.local), &mut scratch, k));
+        let chosen = Targets::from_slice(sample(self.common.rng(self.local, self.peer), &mut scratch, k));
         *self.env.scratch = scratch;
         chosen
     }
@@ -275,7 +275,7 @@ impl<'a, M: Wire> Context<'a, M> {
         let mut guard = 0;
         while chosen.len() < want && guard < 64 * (want + 1) {
             guard += 1;
-            let i = self.common.rng(self.local).random_range(0..m);
+            let i = self.common.rng(self.local, self.peer).random_range(0..m);
             let q = self.common.members[i];
             if q != self.peer && Some(q) != except && !chosen.contains(&q) {
                 chosen.push(q);

@@ -42,9 +42,10 @@ impl Exclusions {
         Exclusions::default()
     }
 
-    /// True if `q`, of type `q_type`, may be sent to.
+    /// True if `q` may be sent to; `q_type` gives its type (asked only when types are excluded).
     #[inline]
-    pub fn allows(&self, q: PeerId, q_type: u16) -> bool {
-        (self.types.is_empty() || !self.types.contains(&q_type)) && (self.peers.is_empty() || !self.peers.contains(&q))
+    pub fn allows(&self, q: PeerId, q_type: impl FnOnce() -> u16) -> bool {
+        (self.types.is_empty() || !self.types.contains(&q_type()))
+            && (self.peers.is_empty() || !self.peers.contains(&q))
     }
 }

@@ -41,10 +41,11 @@ pub(crate) struct Common {
 }
 
 impl Common {
-    /// The peer's own stream for this service: `"service" / type / name / peer`.
+    /// The stream of `peer`, member number `local`, for this service: `"service" / type / name /
+    /// peer`. (The caller knows both; looking the peer up would cost a memory access per call.)
     #[inline]
-    pub(crate) fn rng(&mut self, local: u32) -> &mut SimRng {
-        let peer = self.members[local as usize];
+    pub(crate) fn rng(&mut self, local: u32, peer: PeerId) -> &mut SimRng {
+        debug_assert_eq!(self.members[local as usize], peer);
         self.rngs[local as usize].get(self.seed, self.key.with(peer.0.into()))
     }
 
@@ -136,9 +137,9 @@ impl<P: Protocol> Slot<P> {
 
     /// Runs one action of one peer.
     #[inline]
-    pub(crate) fn act(&mut self, env: Env<'_>, common: &mut Common, local: u32, action: Action<'_>) {
+    pub(crate) fn act(&mut self, env: Env<'_>, common: &mut Common, peer: PeerId, local: u32, action: Action<'_>) {
         let state = &mut self.states[local as usize];
-        let mut cx = Context::<P::Message>::new(env, common, local);
+        let mut cx = Context::<P::Message>::new(env, common, peer, local);
         match action {
             Action::Start => self.protocol.on_start(state, &mut cx),
             Action::Message { from, msg } => {
@@ -156,11 +157,11 @@ impl<P: Protocol> Slot<P> {
 /// A slot whose protocol type is not known to the world: how protocols registered from outside
 /// this crate run.
 pub(crate) trait ErasedSlot: Send {
-    fn act(&mut self, env: Env<'_>, common: &mut Common, local: u32, action: Action<'_>);
+    fn act(&mut self, env: Env<'_>, common: &mut Common, peer: PeerId, local: u32, action: Action<'_>);
 }
 
 impl<P: Protocol> ErasedSlot for Slot<P> {
-    fn act(&mut self, env: Env<'_>, common: &mut Common, local: u32, action: Action<'_>) {
-        Slot::act(self, env, common, local, action);
+    fn act(&mut self, env: Env<'_>, common: &mut Common, peer: PeerId, local: u32, action: Action<'_>) {
+        Slot::act(self, env, common, peer, local, action);
     }
 }

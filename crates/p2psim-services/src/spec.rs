@@ -8,6 +8,7 @@
 use std::fmt;
 
 use p2psim_kernel::ConfigError;
+use p2psim_net::PeerId;
 use serde::de::{DeserializeSeed, EnumAccess, Error as _, VariantAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -254,18 +255,18 @@ pub(crate) enum Service {
 impl Service {
     /// Runs one action of one peer.
     #[inline]
-    pub(crate) fn act(&mut self, env: Env<'_>, common: &mut Common, local: u32, action: Action<'_>) {
+    pub(crate) fn act(&mut self, env: Env<'_>, common: &mut Common, peer: PeerId, local: u32, action: Action<'_>) {
         match self {
-            Service::ConnectionManager(s) => s.act(env, common, local, action),
-            Service::P2pConnectionManager(s) => s.act(env, common, local, action),
-            Service::Producer(s) => s.act(env, common, local, action),
-            Service::Push(s) => s.act(env, common, local, action),
-            Service::Pull(s) => s.act(env, common, local, action),
-            Service::PushPull(s) => s.act(env, common, local, action),
-            Service::AntiEntropy(s) => s.act(env, common, local, action),
-            Service::Rumor(s) => s.act(env, common, local, action),
-            Service::InfectAndDie(s) => s.act(env, common, local, action),
-            Service::Custom(s) => s.act(env, common, local, action),
+            Service::ConnectionManager(s) => s.act(env, common, peer, local, action),
+            Service::P2pConnectionManager(s) => s.act(env, common, peer, local, action),
+            Service::Producer(s) => s.act(env, common, peer, local, action),
+            Service::Push(s) => s.act(env, common, peer, local, action),
+            Service::Pull(s) => s.act(env, common, peer, local, action),
+            Service::PushPull(s) => s.act(env, common, peer, local, action),
+            Service::AntiEntropy(s) => s.act(env, common, peer, local, action),
+            Service::Rumor(s) => s.act(env, common, peer, local, action),
+            Service::InfectAndDie(s) => s.act(env, common, peer, local, action),
+            Service::Custom(s) => s.act(env, common, peer, local, action),
         }
     }
 

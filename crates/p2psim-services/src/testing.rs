@@ -141,7 +141,7 @@ impl<P: Protocol> Harness<P> {
             timers: &mut self.timers,
             scratch: &mut self.scratch,
         };
-        self.slot.act(env, &mut self.common, self.peers.local(peer), action);
+        self.slot.act(env, &mut self.common, peer, self.peers.local(peer), action);
         effects
     }
 

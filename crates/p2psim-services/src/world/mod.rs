@@ -151,7 +151,8 @@ impl World {
         for s in 0..self.services.len() {
             let members = self.services[s].common.members.len() as u32;
             for local in 0..members {
-                self.call(k, s, local, Action::Start);
+                let peer = self.services[s].common.members[local as usize];
+                self.call(k, s, peer, local, Action::Start);
             }
             self.start_rounds(k, s);
         }
@@ -191,7 +192,8 @@ impl World {
             return;
         }
         if let Rounds::Synchronous { .. } = schedule.rounds {
-            let first = schedule.first(f64::NAN, f64::NAN, common.rng(0));
+            let first_peer = common.members[0];
+            let first = schedule.first(f64::NAN, f64::NAN, common.rng(0, first_peer));
             k.schedule_in(first, Event::Round { service }.into());
             return;
         }
@@ -200,7 +202,7 @@ impl World {
             let peer = common.members[local as usize];
             let init = common.init_param(&type_name, local, &schedule.init);
             let period = common.period_own(local);
-            let first = schedule.first(init, period, common.rng(local));
+            let first = schedule.first(init, period, common.rng(local, peer));
             k.schedule_in(first, Event::PeerRound { peer, service }.into());
         }
     }
@@ -244,7 +246,7 @@ impl World {
     /// Runs one action of one peer of service `s` with a fresh context, then applies the effects
     /// it emitted.
     #[inline]
-    fn call<E, Q>(&mut self, k: &mut Kernel<E, Q>, s: usize, local: u32, action: Action<'_>)
+    fn call<E, Q>(&mut self, k: &mut Kernel<E, Q>, s: usize, peer: PeerId, local: u32, action: Action<'_>)
     where
         E: From<Event> + From<NetEvent<Message>>,
         Q: EventQueue<E>,
@@ -259,7 +261,7 @@ impl World {
             timers: &mut self.timers,
             scratch: &mut self.scratch,
         };
-        slot.service.act(env, &mut slot.common, local, action);
+        slot.service.act(env, &mut slot.common, peer, local, action);
         self.apply(k, s);
     }
 
@@ -325,27 +327,29 @@ impl World {
                 // offline peer does (nothing, in every built-in one).
                 if self.timers.fire(id) {
                     let local = self.peers.local(peer);
-                    self.call(k, usize::from(service.0), local, Action::Timer { tag });
+                    self.call(k, usize::from(service.0), peer, local, Action::Timer { tag });
                 }
             }
             Event::PeerRound { peer, service } => {
                 let s = usize::from(service.0);
                 let local = self.peers.local(peer);
-                self.call(k, s, local, Action::Round);
+                self.call(k, s, peer, local, Action::Round);
                 let common = &mut self.services[s].common;
                 let schedule = common.rounds.as_ref().expect("a round of a service with rounds");
                 let period = common.period_own(local);
-                let gap = schedule.clone().next(period, common.rng(local));
+                let gap = schedule.clone().next(period, common.rng(local, peer));
                 k.schedule_in(gap, Event::PeerRound { peer, service }.into());
             }
             Event::Round { service } => {
                 let s = usize::from(service.0);
                 for local in 0..self.services[s].common.members.len() as u32 {
-                    self.call(k, s, local, Action::Round);
+                    let peer = self.services[s].common.members[local as usize];
+                    self.call(k, s, peer, local, Action::Round);
                 }
                 let common = &mut self.services[s].common;
                 let schedule = common.rounds.clone().expect("a round of a service with rounds");
-                let gap = schedule.next(f64::NAN, common.rng(0));
+                let first_peer = common.members[0];
+                let gap = schedule.next(f64::NAN, common.rng(0, first_peer));
                 k.schedule_in(gap, Event::Round { service }.into());
             }
         }
@@ -368,7 +372,7 @@ impl World {
         let local = self.peers.local(to);
         for i in 0..n {
             let slot = self.routes[route][i];
-            self.call(k, slot as usize, local, Action::Message { from, msg: &msg });
+            self.call(k, slot as usize, to, local, Action::Message { from, msg: &msg });
         }
     }
 
@@ -386,7 +390,7 @@ impl World {
         let local = self.peers.local(peer);
         for s in 0..self.services.len() {
             if self.services[s].common.type_id == t {
-                self.call(k, s, local, Action::Inject(Injected { msg: idx, ttl }));
+                self.call(k, s, peer, local, Action::Inject(Injected { msg: idx, ttl }));
             }
         }
         idx
