@@ -53,11 +53,18 @@ fn scale_run_args(bin: &std::path::Path, args: &[&str]) -> Result<Row> {
     })
 }
 
+/// `a / b` for the table: `n/a` when the yardstick took no measurable time.
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 && a.is_finite() { format!("{:.2}", a / b) } else { "n/a".to_owned() }
+}
+
 pub(crate) fn run(args: Args) -> Result<()> {
     let root = crate::project_root();
     if !args.skip_criterion {
         let mut cmd = Command::new(crate::cargo());
-        cmd.current_dir(&root).args(["bench", "-p", "benches"]);
+        // The bench targets only: their criterion harness takes `--quick`; a library's test harness
+        // would refuse it.
+        cmd.current_dir(&root).args(["bench", "-p", "benches", "--benches"]);
         if args.quick {
             cmd.args(["--", "--quick"]);
         }
@@ -86,7 +93,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
         let p = scale_run(&bin, "p2psim", n, 1)?;
         for r in [&y, &p] {
             println!(
-                "| flood, {} peers, {} msg | {} | {} | {:.2} M | {:.3} | {:.1} MB | {} | {:.2}× |",
+                "| flood, {} peers, {} msg | {} | {} | {:.2} M | {:.3} | {:.1} MB | {} | {}× |",
                 r.peers,
                 r.messages,
                 r.implementation,
@@ -95,7 +102,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 r.wall_s,
                 r.peak_rss as f64 / 1e6,
                 r.bytes_per_peer,
-                r.wall_s / y.wall_s,
+                ratio(r.wall_s, y.wall_s),
             );
         }
     }

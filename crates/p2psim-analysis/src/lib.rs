@@ -16,7 +16,7 @@ mod tables;
 mod traffic;
 
 pub use csv_out::{convergence_csv, copies_csv, delays_csv, traffic_csv, traffic_per_second_csv};
-pub use summary::{Summary, Tables, fixed};
+pub use summary::{Summary, Tables, fixed, numbers};
 pub use tables::{Table, copies_table, delay_table, mean, median, quantile, time_to_fraction, tutorial_mean_delay};
 pub use traffic::TrafficTable;
 

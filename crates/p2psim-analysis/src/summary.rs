@@ -192,6 +192,63 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// Every number of `summary.json` by name (nested keys joined by `.`: `delay_ms.mean`), for a
+    /// run whose peer types are `types`: what a sweep can report and plot.
+    pub fn metric_names(types: &[String]) -> Vec<String> {
+        let placeholder = Summary {
+            experiment: String::new(),
+            seed: 0,
+            until_ms: 0,
+            peers: types.iter().map(|t| (t.clone(), 0)).collect(),
+            events: 0,
+            arrivals_accounted: 0,
+            messages_produced: 0,
+            delivery_ratio: 0.0,
+            delay_ms: [0.0; 5],
+            copies: (0.0, 0),
+            rmr: 0.0,
+            bytes_per_s_per_peer: (0.0, 0.0),
+            msgs_per_s_per_peer: (0.0, 0.0),
+            residue: 0.0,
+            traffic_per_peer: 0.0,
+            t_ave_ms: 0.0,
+            t_last_ms: 0.0,
+            tutorial_mean_delay_ms: 0.0,
+            dropped: DropReason::ALL.iter().map(|&r| (r.name(), 0)).collect(),
+            unhandled: 0,
+            links: 0,
+            mean_degree: 0.0,
+        };
+        let json: Value = serde_json::from_str(&placeholder.to_json()).expect("the summary is JSON");
+        numbers(&json).into_keys().filter(|k| k != "seed").collect()
+    }
+}
+
+/// Every number of a JSON value by its path (nested keys joined by `.`); nulls and strings are
+/// left out.
+pub fn numbers(json: &Value) -> BTreeMap<String, f64> {
+    fn walk(prefix: &str, v: &Value, out: &mut BTreeMap<String, f64>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    walk(&key, v, out);
+                }
+            }
+            Value::Number(n) => {
+                if let Some(x) = n.as_f64() {
+                    out.insert(prefix.to_owned(), x);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk("", json, &mut out);
+    out
+}
+
 /// A float rounded to 6 decimals, or `null`.
 pub fn fixed(x: f64) -> Value {
     if x.is_finite() { json!((x * 1e6).round() / 1e6) } else { Value::Null }

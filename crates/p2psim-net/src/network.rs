@@ -1,7 +1,7 @@
 //! The network: peers with a location, bandwidths and an online state; links; the path of a message
 //! from `send` to delivery.
 //!
-//! The path of one message, P2PSimpy's model (../shared/P2PSIMPY.md §4, §5):
+//! The path of one message, P2PSimpy's model (docs/p2psimpy.md says where p2psim departs from it):
 //! 1. [`Network::send`]: dropped if the sender is not online or not connected to the receiver
 //!    (P2PSimpy raises; here it is counted); counted as sent traffic; possibly lost; then it travels
 //!    for the upload transmission delay (`size / upload`, uploads in parallel by default) plus the

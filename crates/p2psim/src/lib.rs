@@ -19,14 +19,20 @@
 //! ```
 //!
 //! # Feature flags
-//! None: plots and CSV are always built (pure Rust, with a shipped font).
+//! - `cli` (on by default): [`cli`], the command line as a library (clap, indicatif,
+//!   tracing-subscriber). Plots and CSV are always built (pure Rust, with a shipped font).
 //!
 //! Determinism: same experiment and seed give byte-identical `summary.json`; every random draw
 //! comes from a ChaCha8 stream of the run's seed.
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod error;
+mod estimate;
 mod experiment;
+mod outdir;
 mod output;
+pub mod overrides;
 mod ron;
 mod scenario;
 mod simulation;
@@ -39,16 +45,19 @@ pub use p2psim_net as net;
 pub use p2psim_services as services;
 
 pub use error::Error;
+pub use estimate::{Estimate, Limits};
 pub use experiment::{
     AnalysisSpec, Attach, Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS, NetworkSpec, PeerGroup, PeerTables,
     PeerTypeDef, ServiceRef, TopologySpec,
 };
-pub use output::{comparison_json, report, write_file_atomically, write_folder_atomically, write_results};
+pub use outdir::{Lock, MARKER, check_output, remove_stale, write_file_atomically, write_folder_atomically};
+pub use output::{comparison_json, report, write_results};
+pub use p2psim_services::Catalog as Protocols;
 pub use scenario::Scenario;
 pub use simulation::Simulation;
 pub use sweep::{
-    Base, RunKey, SWEEP_FILE, SweepOutcome, SweepParam, SweepSpec, gather, missing_runs, prepare, run_one, run_runs,
-    run_sweep,
+    Base, MAX_RUNS, RunKey, SWEEP_FILE, SweepOutcome, SweepParam, SweepSpec, Values, gather, missing_runs, prepare,
+    run_one, run_runs, run_sweep,
 };
 
 /// The experiments shipped with p2psim (the tutorial series), as RON text.

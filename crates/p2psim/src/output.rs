@@ -14,46 +14,6 @@ pub(crate) fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::io(path, e)
 }
 
-/// Writes `text` to `path` whole or not at all: under a temporary name unique to this host and
-/// process, then renamed. Several writers of the same file (a requeued batch task) are harmless.
-pub fn write_file_atomically(path: &Path, text: &str) -> Result<(), Error> {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let tmp = path.with_extension(format!("tmp-{}-{}", host.trim(), std::process::id()));
-    let written = std::fs::write(&tmp, text).map_err(|e| io(&tmp, e));
-    let result = written.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io(path, e)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Fills a folder whole or not at all: `fill` writes into a fresh staging folder next to `out`,
-/// which then replaces `out` in one rename. If `fill` fails, `out` is left as it was.
-pub fn write_folder_atomically<T>(out: &Path, fill: impl FnOnce(&Path) -> Result<T, Error>) -> Result<T, Error> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-    let name = out.file_name().ok_or_else(|| io(out, "the output folder needs a name"))?.to_string_lossy().into_owned();
-    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(|e| io(&staging, e))?;
-    let result = fill(&staging);
-    match result {
-        Ok(v) => {
-            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-            if out.exists() {
-                std::fs::rename(out, &old).map_err(|e| io(out, e))?;
-            }
-            std::fs::rename(&staging, out).map_err(|e| io(out, e))?;
-            let _ = std::fs::remove_dir_all(&old);
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            Err(e)
-        }
-    }
-}
-
 /// The summary and tables of a run (of its gossip service, if it has one).
 pub fn report(sim: &Simulation) -> (Summary, Tables) {
     let slot = sim.gossip_service();
@@ -163,22 +123,23 @@ fn live_dot(sim: &Simulation) -> String {
 }
 
 /// The tutorial's comparison of two runs (pull against push): ratios of mean delay, bandwidth and
-/// message count, as JSON with sorted keys.
-pub fn comparison_json(base: &Summary, variant: &Summary) -> String {
+/// message count, and the same ratios over `seeds` seeds (mean and 95 % confidence half-width,
+/// in the order delay, bandwidth, message count), as JSON with sorted keys.
+pub fn comparison_json(base: &Summary, variant: &Summary, over_seeds: &[(f64, f64)], seeds: usize) -> String {
     let ratio = |a: f64, b: f64| p2psim_analysis::fixed(a / b);
-    serde_json_value(&[
-        ("baseline", base.experiment.clone().into()),
-        ("variant", variant.experiment.clone().into()),
-        ("delay_ratio", ratio(variant.tutorial_mean_delay_ms, base.tutorial_mean_delay_ms)),
-        ("bandwidth_ratio", ratio(variant.bytes_per_s_per_peer.0, base.bytes_per_s_per_peer.0)),
-        ("msg_count_ratio", ratio(variant.msgs_per_s_per_peer.0, base.msgs_per_s_per_peer.0)),
-        ("delivery_ratio_baseline", p2psim_analysis::fixed(base.delivery_ratio)),
-        ("delivery_ratio_variant", p2psim_analysis::fixed(variant.delivery_ratio)),
-    ])
-}
-
-fn serde_json_value(pairs: &[(&str, p2psim_analysis::JsonValue)]) -> String {
-    let map: std::collections::BTreeMap<&str, &p2psim_analysis::JsonValue> =
-        pairs.iter().map(|(k, v)| (*k, v)).collect();
-    p2psim_analysis::to_json_pretty(&map)
+    let stat = |i: usize| {
+        let (mean, ci) = over_seeds.get(i).copied().unwrap_or((f64::NAN, f64::NAN));
+        serde_json::json!({ "mean": p2psim_analysis::fixed(mean), "ci95": p2psim_analysis::fixed(ci) })
+    };
+    let v = serde_json::json!({
+        "baseline": base.experiment,
+        "variant": variant.experiment,
+        "delay_ratio": ratio(variant.tutorial_mean_delay_ms, base.tutorial_mean_delay_ms),
+        "bandwidth_ratio": ratio(variant.bytes_per_s_per_peer.0, base.bytes_per_s_per_peer.0),
+        "msg_count_ratio": ratio(variant.msgs_per_s_per_peer.0, base.msgs_per_s_per_peer.0),
+        "delivery_ratio_baseline": p2psim_analysis::fixed(base.delivery_ratio),
+        "delivery_ratio_variant": p2psim_analysis::fixed(variant.delivery_ratio),
+        "over_seeds": { "seeds": seeds, "delay_ratio": stat(0), "bandwidth_ratio": stat(1), "msg_count_ratio": stat(2) },
+    });
+    p2psim_analysis::to_json_pretty(&v)
 }

@@ -15,14 +15,14 @@ use crate::error::Error;
 use crate::experiment::{Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS};
 
 /// An experiment that passed every check, with what the checks resolved: the location table, the
-/// checked peer types, and each peer's type.
+/// checked peer types, and how many peers each type has. Checking allocates nothing per peer.
 #[derive(Clone, Debug)]
 pub struct Scenario {
     pub(crate) experiment: Experiment,
     pub(crate) locations: Locations,
     pub(crate) types: CheckedTypes,
-    /// The type of each peer, by index into the types.
-    pub(crate) kinds: Vec<u16>,
+    /// Peers of each type, by index into the types.
+    pub(crate) counts: Vec<u64>,
 }
 
 impl Scenario {
@@ -38,8 +38,19 @@ impl Scenario {
     }
 
     /// Number of peers.
-    pub fn peer_count(&self) -> usize {
-        self.kinds.len()
+    pub fn peer_count(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// The type of each peer, by index into the types (peers are numbered group by group).
+    pub(crate) fn kinds(&self) -> Vec<u16> {
+        let names: Vec<&str> = self.experiment.peer_types.iter().map(|t| t.name.as_str()).collect();
+        let mut kinds = Vec::with_capacity(self.peer_count() as usize);
+        for g in &self.experiment.peers {
+            let t = names.iter().position(|n| *n == g.peer_type).expect("checked") as u16;
+            kinds.extend(std::iter::repeat_n(t, g.count as usize));
+        }
+        kinds
     }
 
     pub(crate) fn check(exp: &Experiment) -> Result<(), ConfigError> {
@@ -84,18 +95,18 @@ impl Scenario {
         if total >= u64::from(u32::MAX) {
             return Err(ConfigError::field("peers", format!("{total} peers is more than p2psim can number")));
         }
-        let mut kinds = Vec::with_capacity(total as usize);
+        let mut counts = vec![0u64; names.len()];
         for g in &exp.peers {
-            let t = names.iter().position(|n| *n == g.peer_type).expect("checked") as u16;
-            kinds.extend(std::iter::repeat_n(t, g.count as usize));
+            counts[names.iter().position(|n| *n == g.peer_type).expect("checked")] += u64::from(g.count);
         }
-        check_topology(exp, &names, &kinds).map_err(|e| e.at("topology"))?;
+        check_probability("loss", exp.network.loss).map_err(|e| e.at("network"))?;
+        check_topology(exp, &names, &counts).map_err(|e| e.at("topology"))?;
         let cx = FaultCheckCx { peers: total as u32, type_names: &names, locations: &locations };
         for (i, f) in exp.faults.iter().enumerate() {
             f.check(&cx).map_err(|e| e.at_index(i).at("faults"))?;
         }
         check_analysis(exp, &names).map_err(|e| e.at("analysis"))?;
-        Ok(Scenario { experiment: exp.clone(), locations, types, kinds })
+        Ok(Scenario { experiment: exp.clone(), locations, types, counts })
     }
 }
 
@@ -121,7 +132,7 @@ fn check_name(name: &str) -> Result<(), ConfigError> {
 }
 
 /// Checks the topology so that generating it cannot fail.
-fn check_topology(exp: &Experiment, names: &[String], kinds: &[u16]) -> Result<(), ConfigError> {
+fn check_topology(exp: &Experiment, names: &[String], counts: &[u64]) -> Result<(), ConfigError> {
     let t = &exp.topology;
     let known = |name: &str| names.iter().position(|n| n == name).map(|i| i as u16);
     let unknown = |name: &str| format!("unknown peer type `{name}` (defined: {})", names.join(", "));
@@ -129,7 +140,14 @@ fn check_topology(exp: &Experiment, names: &[String], kinds: &[u16]) -> Result<(
     for (i, name) in t.among.iter().enumerate() {
         among_types.push(known(name).ok_or_else(|| ConfigError::here(unknown(name)).at_index(i).at("among"))?);
     }
-    let count_of = |types: &[u16]| kinds.iter().filter(|k| types.is_empty() || types.contains(k)).count() as u64;
+    let count_of = |types: &[u16]| -> u64 {
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(t, _)| types.is_empty() || types.contains(&(*t as u16)))
+            .map(|(_, c)| c)
+            .sum()
+    };
     let m = count_of(&among_types);
     let graph = |e: ConfigError| e.at("graph");
     match t.graph {
@@ -178,7 +196,7 @@ fn check_topology(exp: &Experiment, names: &[String], kinds: &[u16]) -> Result<(
             )));
         }
     }
-    let n = kinds.len() as u64;
+    let n: u64 = counts.iter().sum();
     for (i, &(a, b)) in t.edges.iter().enumerate() {
         let at = |e: ConfigError| e.at_index(i).at("edges");
         if u64::from(a.max(b)) >= n {

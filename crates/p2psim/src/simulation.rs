@@ -64,7 +64,8 @@ impl Simulation {
     /// Builds the run of a checked scenario: draws the topology, builds the world and its faults,
     /// and starts every service. Cannot fail.
     pub fn from_scenario(scenario: Scenario) -> Simulation {
-        let Scenario { experiment: exp, locations, types, kinds } = scenario;
+        let kinds = scenario.kinds();
+        let Scenario { experiment: exp, locations, types, .. } = scenario;
         let type_names: Vec<String> = exp.peer_types.iter().map(|t| t.name.clone()).collect();
         let topology = topology(&exp, &kinds, &type_names);
         let net = NetConfig {

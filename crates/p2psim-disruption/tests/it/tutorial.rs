@@ -1,4 +1,4 @@
-//! The tutorial's observation (../shared/seeds, "Faults and Disruptions"): with random downtime,
+//! The tutorial's observation ("Faults and Disruptions"): with random downtime,
 //! push gossip loses messages; pull gossip with clients linked to 5 peers delivers them all
 //! eventually.
 

@@ -8,7 +8,7 @@
 //!
 //! Slots keep their events in chunks of `CHUNK` entries taken from a shared pool and returned to it
 //! when the slot is drained, so a burst in one slot does not pin memory in that slot forever
-//! (one growable vector per slot needed 7 times the memory in our measurements, see PERFORMANCE.md).
+//! (one growable vector per slot needed 7 times the memory in our measurements, see BENCHMARKS.md).
 //!
 //! The slot width adapts one way: if slots hold a million events on average, slots are made
 //! narrower (and more numerous, keeping the wheel's reach); if many events land beyond the wheel, it

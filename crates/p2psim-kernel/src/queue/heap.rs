@@ -1,3 +1,7 @@
+//! The reference queue: a binary heap of entries ordered by `(time, seq)`. Slower than the
+//! calendar queue at scale, and simple enough to be obviously right: tests check that both queues
+//! give the same order.
+
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 

@@ -45,7 +45,8 @@ fn at(pos: Pos) -> impl Fn(DeError) -> DeError {
     }
 }
 
-const EMPTY: Node = Node { kind: Kind::Unit, pos: Pos { line: 0, col: 0 } };
+/// The content of a variant written without parentheses: an empty struct, an absent option.
+const EMPTY: Node = Node { kind: Kind::Absent, pos: Pos { line: 0, col: 0 } };
 
 /// Reads one value.
 pub(crate) struct NodeDe<'a> {
@@ -76,6 +77,7 @@ impl<'a> NodeDe<'a> {
             Kind::Fields(_) => "a struct `(name: …)`".into(),
             Kind::List(_) => "a list `[…]`".into(),
             Kind::Map(_) => "a map `{…}`".into(),
+            Kind::Absent => "nothing".into(),
         }
     }
 
@@ -120,7 +122,7 @@ impl<'a> NodeDe<'a> {
     fn fields(&self) -> Option<&'a [Field]> {
         match &self.node.kind {
             Kind::Fields(f) => Some(f),
-            Kind::Unit => Some(&[]),
+            Kind::Unit | Kind::Absent => Some(&[]),
             Kind::Named(_, body) => match &body.kind {
                 Kind::Fields(f) => Some(f),
                 Kind::Unit => Some(&[]),
@@ -134,7 +136,7 @@ impl<'a> NodeDe<'a> {
     fn elements(&self) -> Option<&'a [Node]> {
         match &self.node.kind {
             Kind::Tuple(v) | Kind::List(v) => Some(v),
-            Kind::Unit => Some(&[]),
+            Kind::Unit | Kind::Absent => Some(&[]),
             Kind::Named(_, body) => match &body.kind {
                 Kind::Tuple(v) => Some(v),
                 Kind::Unit => Some(&[]),
@@ -160,7 +162,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
         let pos = self.node.pos;
         match &self.node.kind {
-            Kind::Unit => v.visit_unit(),
+            Kind::Unit | Kind::Absent => v.visit_unit(),
             Kind::Bool(b) => v.visit_bool(*b),
             Kind::Number(_, Some(i)) if i64::try_from(*i).is_ok() => v.visit_i64(*i as i64),
             Kind::Number(_, Some(i)) if u64::try_from(*i).is_ok() => v.visit_u64(*i as u64),
@@ -239,6 +241,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         let pos = self.node.pos;
         match &self.node.kind {
             Kind::Ident(i) if i == "None" => v.visit_none(),
+            Kind::Absent => v.visit_none(),
             Kind::Named(n, body) if n == "Some" => match &body.kind {
                 Kind::Tuple(items) if items.len() == 1 => v.visit_some(NodeDe::of(&items[0])),
                 _ => v.visit_some(NodeDe::of(body)),
@@ -251,7 +254,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 
     fn deserialize_unit<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
         match &self.node.kind {
-            Kind::Unit => v.visit_unit().map_err(at(self.node.pos)),
+            Kind::Unit | Kind::Absent => v.visit_unit().map_err(at(self.node.pos)),
             _ => Err(self.expected("`()`")),
         }
     }
@@ -439,7 +442,7 @@ impl<'de> de::VariantAccess<'de> for Variant<'de> {
 
     fn unit_variant(self) -> Result<()> {
         match self.content.map(|c| &c.kind) {
-            None | Some(Kind::Unit) => Ok(()),
+            None | Some(Kind::Unit | Kind::Absent) => Ok(()),
             Some(_) => Err(DeError { pos: Some(self.node.pos), message: "this variant takes no value".into() }),
         }
     }

@@ -53,6 +53,9 @@ pub(crate) enum Kind {
     List(Vec<Node>),
     /// `{k: v}`.
     Map(Vec<(Node, Node)>),
+    /// Nothing written: the content of a variant written without parentheses (never parsed,
+    /// only made by the reader).
+    Absent,
 }
 
 /// Why the text is not RON.

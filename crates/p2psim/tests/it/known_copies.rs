@@ -23,7 +23,7 @@ fn outputs(exp: &Experiment) -> (String, u64, u64) {
     let dir = std::env::temp_dir().join(format!("p2psim-known-{}-{}", std::process::id(), exp.seed));
     let mut sim = Simulation::new(exp).unwrap();
     sim.run().unwrap();
-    let summary = p2psim::write_folder_atomically(&dir, |d| p2psim::write_results(&sim, d)).unwrap();
+    let summary = p2psim::write_folder_atomically(&dir, &[], |d| p2psim::write_results(&sim, d)).unwrap();
     let mut text = String::new();
     for f in ["delays.csv", "copies.csv", "traffic.csv", "convergence.csv"] {
         text += &std::fs::read_to_string(dir.join(f)).unwrap();

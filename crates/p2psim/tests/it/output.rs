@@ -9,7 +9,7 @@ fn written(exp: &Experiment, tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("p2psim-output-{}-{tag}", std::process::id()));
     let mut sim = Simulation::new(exp).unwrap();
     sim.run().unwrap();
-    p2psim::write_folder_atomically(&dir, |d| p2psim::write_results(&sim, d)).unwrap();
+    p2psim::write_folder_atomically(&dir, &[], |d| p2psim::write_results(&sim, d)).unwrap();
     dir
 }
 

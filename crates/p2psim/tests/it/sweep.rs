@@ -1,7 +1,8 @@
 //! Sweeps: results independent of the thread count; a killed sweep resumes without recomputing or
 //! duplicating anything.
 
-use p2psim::{SweepParam, SweepSpec, run_sweep};
+use p2psim::overrides::Value;
+use p2psim::{SweepParam, SweepSpec, Values, run_sweep};
 
 use crate::example;
 
@@ -14,7 +15,7 @@ fn spec() -> (SweepSpec, p2psim::Experiment) {
         parameters: vec![SweepParam {
             name: "fanout".into(),
             path: "/peer_types/0/services/1/1/PushGossip/fanout".into(),
-            values: vec![1.0, 2.0, 3.0],
+            values: Values::List(vec![Value::Number(1.0), Value::Number(2.0), Value::Number(3.0)]),
         }],
         seeds: 3,
         first_seed: 10,
@@ -75,11 +76,14 @@ fn a_killed_sweep_resumes_without_recomputing_or_duplicating() {
 fn a_path_that_names_nothing_is_an_error() {
     let (mut spec, base) = spec();
     spec.parameters[0].path = "/peer_types/0/services/1/1/PushGossip/fan_out".into();
-    let e = spec.experiment(&base, &[1.0], 1).unwrap_err();
+    let e = spec.experiment(&base, &[Value::Number(1.0)], 1).unwrap_err();
     assert!(e.to_string().contains("names nothing"), "{e}");
     spec.parameters[0].path = "/peer_types/0/services/1/1/PushGossip/fanout".into();
-    let e = spec.experiment(&base, &[-1.5], 1).unwrap_err();
-    assert_eq!(e.to_string(), "peer_types[0].services[1][1].fanout: must be a whole number, at least 0, got -1.5");
+    let e = spec.experiment(&base, &[Value::Number(-1.5)], 1).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "peer_types[0].services[1][1].fanout: must be a whole number, at least 0, got -1.5 (at point -1.500000)"
+    );
 }
 
 #[test]
@@ -114,8 +118,9 @@ fn a_folder_refuses_a_different_sweep_and_keeps_its_own() {
 fn gathering_an_incomplete_folder_names_the_missing_runs_and_writes_nothing() {
     let (spec, base) = spec();
     let dir = tmp("incomplete");
-    let missing = p2psim::prepare(&spec, &base, &dir).unwrap();
-    assert_eq!(missing.len(), 9);
+    let (lock, missing, corrupt) = p2psim::prepare(&spec, &base, &dir).unwrap();
+    drop(lock);
+    assert_eq!((missing.len(), corrupt.len()), (9, 0));
     let names: Vec<String> = missing.iter().map(p2psim::RunKey::name).collect();
     assert_eq!(names[0], "p0000-s10");
     assert!(names.iter().all(|n| p2psim::RunKey::from_name(n).map(|k| k.name()).as_ref() == Some(n)));
@@ -166,4 +171,107 @@ fn the_example_sweep_results_are_current() {
     assert!(delivery[7] - delivery[4] < 0.05 && delivery[2] - delivery[0] > 0.3, "{delivery:?}");
     assert!(copies.windows(2).all(|w| w[1] > w[0]), "{copies:?}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn parameters_are_named_and_valued_like_the_experiment_file() {
+    let (mut spec, base) = spec();
+    spec.parameters[0] = SweepParam {
+        name: "relay".into(),
+        path: "peer.gossip.relay".into(),
+        values: Values::List(vec![Value::Variant("EveryCopy".into(), None), Value::Variant("FirstCopy".into(), None)]),
+    };
+    spec.seeds = 2;
+    let dir = tmp("named");
+    let out = run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    assert!(out.runs_csv.lines().nth(1).unwrap().starts_with("0,EveryCopy,10,"), "{}", out.runs_csv);
+    assert!(out.runs_csv.lines().nth(3).unwrap().starts_with("1,FirstCopy,10,"), "{}", out.runs_csv);
+    // No plot against a parameter whose values are not numbers.
+    assert!(!dir.join("delivery_ratio.png").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn columns_are_the_union_of_every_run_and_empty_points_show_no_numbers() {
+    // Loss 1 delivers nothing (no delay at all); loss 0 delivers: the first run has fewer figures.
+    let (mut spec, base) = spec();
+    spec.parameters[0] = SweepParam {
+        name: "loss".into(),
+        path: "network.loss".into(),
+        values: Values::List(vec![Value::Number(1.0), Value::Number(0.0)]),
+    };
+    spec.seeds = 1;
+    let (a, b) = (tmp("union-a"), tmp("union-b"));
+    let one = run_sweep(&spec, &base, &a, 1, &|_, _| {}).unwrap();
+    spec.parameters[0].values = Values::List(vec![Value::Number(0.0), Value::Number(1.0)]);
+    let two = run_sweep(&spec, &base, &b, 1, &|_, _| {}).unwrap();
+    let header = |csv: &str| csv.lines().next().unwrap().to_owned();
+    assert_eq!(header(&one.runs_csv), header(&two.runs_csv), "the same columns whatever the order");
+    assert!(header(&one.runs_csv).contains("delay_ms.mean"));
+    let lossy = one.points_csv.lines().find(|l| l.starts_with("0,1.000000,delay_ms.mean,")).unwrap();
+    assert_eq!(lossy, "0,1.000000,delay_ms.mean,,,,0", "no values: empty statistics, count 0");
+    assert!(!one.points_csv.contains("-0.000000"));
+    std::fs::remove_dir_all(&a).unwrap();
+    std::fs::remove_dir_all(&b).unwrap();
+}
+
+#[test]
+fn bad_metrics_corrupt_results_locks_and_foreign_folders_are_handled_before_any_run() {
+    let (mut spec, base) = spec();
+    spec.metrics = vec!["delivery_ratoi".into()];
+    let dir = tmp("checks");
+    let file = dir.with_extension("ron");
+    std::fs::write(&file, spec.with_inline_base(&base).to_ron()).unwrap();
+    let e = SweepSpec::load(&file).unwrap_err();
+    assert!(e.to_string().contains("metrics[0]: `delivery_ratoi` is not a figure of the summary"), "{e}");
+    std::fs::remove_file(&file).unwrap();
+    let (spec, base) = self::spec();
+    // A folder of the user's is refused, untouched.
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let e = run_sweep(&spec, &base, &dir, 1, &|_, _| {}).unwrap_err();
+    assert!(e.to_string().contains("holds no sweep"), "{e}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
+    // A result emptied or garbled by hand is computed again, and said so.
+    run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    std::fs::write(dir.join("runs/p0001-s11.json"), "").unwrap();
+    std::fs::write(dir.join("runs/p0002-s12.json"), "{ \"delivery_").unwrap();
+    let again = run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    let names: Vec<String> = again.recomputed.iter().map(p2psim::RunKey::name).collect();
+    assert_eq!(names, ["p0001-s11", "p0002-s12"]);
+    assert_eq!(again.computed, 2);
+    // While one holds the folder, a second sweep into it is refused.
+    let held = p2psim::Lock::acquire(&dir).unwrap();
+    let e = run_sweep(&spec, &base, &dir, 1, &|_, _| {}).unwrap_err();
+    assert!(e.to_string().contains("another sweep is working in this folder"), "{e}");
+    drop(held);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sweeps_too_large_for_memory_are_refused_before_any_run() {
+    let (mut spec, base) = spec();
+    spec.seeds = 4_000_000_000;
+    let e = spec.run_count().unwrap();
+    assert_eq!(e, 12_000_000_000);
+    let dir = tmp("huge");
+    let file = dir.with_extension("ron");
+    std::fs::write(&file, spec.with_inline_base(&base).to_ron()).unwrap();
+    let e = SweepSpec::load(&file).unwrap_err();
+    assert!(e.to_string().contains("12000000000 runs (3 points × 4000000000 seeds); at most 1000000"), "{e}");
+    // Twelve parameters of ten values each: 10^12 points.
+    let (mut spec, _) = self::spec();
+    spec.parameters = (0..12)
+        .map(|i| SweepParam {
+            name: format!("p{i}"),
+            path: "network.loss".into(),
+            values: Values::Range { from: 0.0, to: 0.9, step: 0.1 },
+        })
+        .collect();
+    std::fs::write(&file, spec.with_inline_base(&base).to_ron()).unwrap();
+    let e = SweepSpec::load(&file).unwrap_err();
+    assert!(e.to_string().contains("1000000000000 points"), "{e}");
+    assert!(!dir.exists(), "nothing was created");
+    std::fs::remove_file(&file).unwrap();
 }

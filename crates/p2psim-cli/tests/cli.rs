@@ -1,9 +1,9 @@
-//! The `experiment` command from the outside: exit status 2 and no output folder on bad input.
+//! The command line from the outside: exit statuses, output folders, sweeps killed and resumed.
 
 use std::process::Command;
 
-fn xtask() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
+fn p2psim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_p2psim"))
 }
 
 #[test]
@@ -12,22 +12,22 @@ fn bad_input_exits_with_status_2_names_the_place_and_writes_nothing() {
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.ron");
     let good =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/experiments/gossip.ron")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/experiments/gossip.ron")).unwrap();
     std::fs::write(&bad, good.replacen("count: 25", "count: 25, colour: 3", 1)).unwrap();
     let out = dir.join("results");
-    let run = xtask().args(["experiment", bad.to_str().unwrap(), "--out", out.to_str().unwrap()]).output().unwrap();
+    let run = p2psim().args(["experiment", bad.to_str().unwrap(), "--out", out.to_str().unwrap()]).output().unwrap();
     assert_eq!(run.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("bad.ron:") && stderr.contains("colour"), "{stderr}");
     assert!(!out.exists(), "no half-written output folder");
     // A missing file, a folder given as the file and text that is not UTF-8 are the user's to fix.
-    let missing = xtask().args(["experiment", dir.join("none.ron").to_str().unwrap()]).output().unwrap();
+    let missing = p2psim().args(["experiment", dir.join("none.ron").to_str().unwrap()]).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("none.ron: no such file"));
-    let folder = xtask().args(["experiment", dir.to_str().unwrap()]).output().unwrap();
+    let folder = p2psim().args(["experiment", dir.to_str().unwrap()]).output().unwrap();
     assert_eq!(folder.status.code(), Some(2));
     std::fs::write(&bad, b"Experiment(name: \"\xfe\")").unwrap();
-    let binary = xtask().args(["experiment", bad.to_str().unwrap()]).output().unwrap();
+    let binary = p2psim().args(["experiment", bad.to_str().unwrap()]).output().unwrap();
     assert_eq!(binary.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&binary.stderr).contains("bad.ron:1:19: not UTF-8 text"));
     std::fs::remove_dir_all(&dir).unwrap();
@@ -36,8 +36,8 @@ fn bad_input_exits_with_status_2_names_the_place_and_writes_nothing() {
 #[test]
 fn a_good_run_writes_the_whole_folder() {
     let dir = std::env::temp_dir().join(format!("p2psim-cli-ok-{}", std::process::id()));
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/experiments/gossip.ron");
-    let run = xtask().args(["experiment", file, "--out", dir.to_str().unwrap(), "--seed", "7"]).output().unwrap();
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/experiments/gossip.ron");
+    let run = p2psim().args(["experiment", file, "--out", dir.to_str().unwrap(), "--seed", "7"]).output().unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     for f in [
         "experiment.ron",
@@ -54,7 +54,7 @@ fn a_good_run_writes_the_whole_folder() {
     let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
     assert!(summary.contains("\"seed\": 7"), "{summary}");
     let rerun = dir.with_extension("rerun");
-    let again = xtask()
+    let again = p2psim()
         .args(["experiment", dir.join("experiment.ron").to_str().unwrap(), "--out", rerun.to_str().unwrap()])
         .output()
         .unwrap();
@@ -66,7 +66,7 @@ fn a_good_run_writes_the_whole_folder() {
 
 /// A sweep of runs slow enough (P2PSimpy's 1000-peer scenario) to be killed in the middle.
 fn slow_sweep(dir: &std::path::Path) -> std::path::PathBuf {
-    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/experiments/scale-1000.ron");
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/experiments/scale-1000.ron");
     let text = format!(
         "SweepSpec(name: \"kill\", base: File({:?}), parameters: [(name: \"fanout\", path: \
          \"/peer_types/0/services/1/1/PushGossip/fanout\", values: [2, 3])], seeds: 4)",
@@ -85,7 +85,7 @@ fn a_sweep_killed_with_sigkill_resumes_losing_and_duplicating_nothing() {
     let file = slow_sweep(&dir);
     let (whole, killed) = (dir.join("whole"), dir.join("killed"));
     let sweep = |out: &std::path::Path| {
-        let mut c = xtask();
+        let mut c = p2psim();
         c.arg("sweep").arg(&file).arg("--out").arg(out).args(["--jobs", "1"]);
         c
     };

@@ -1,4 +1,4 @@
-//! `cargo xtask sweep FILE --slurm`: the runs a sweep still lacks, submitted to Slurm as one array
+//! `sweep FILE --slurm`: the runs a sweep still lacks, submitted to Slurm as one array
 //! job (several runs per task, since starting a task costs seconds) and a merge job that runs after
 //! the array, whatever became of its tasks, and writes the same `runs.csv` and `points.csv` as a
 //! local sweep, or a report of which tasks left which runs undone.
@@ -6,8 +6,9 @@
 //! Everything of a submission lives in `OUT/slurm/<k>/` (`k` = 1, 2, … for each submission):
 //!
 //! - `tasks.txt`: one line per array task, the names of its runs (`p0003-s7 p0003-s8 …`);
-//! - `xtask`: the binary the jobs run, linked (or copied) at submission, so that a rebuild while
-//!   jobs wait cannot mix two versions of the code into one sweep;
+//! - `p2psim`: the binary the jobs run (the one that submitted them, with the protocols it
+//!   registered), linked (or copied) at submission, so that a rebuild while jobs wait cannot mix
+//!   two versions of the code into one sweep;
 //! - `array.sh`, `merge.sh`: the batch scripts, readable and resubmittable by hand;
 //! - `jobs`: the two job ids; `logs/`: the jobs' output; `report`: what the merge found.
 //!
@@ -21,8 +22,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use p2psim::{Error, RunKey, SweepSpec};
+use crate::error::Error;
+use crate::sweep::{RunKey, SweepSpec};
+
+type Result<T> = std::result::Result<T, Error>;
+
+/// A failure of the batch system (a command that fails, a job that says nothing).
+fn failed(what: impl Into<String>) -> Error {
+    Error::Io { file: "slurm".into(), message: what.into() }
+}
 
 /// How to submit.
 pub(crate) struct Options {
@@ -43,7 +51,7 @@ fn slurm_dir(out: &Path) -> PathBuf {
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
-    p2psim::write_file_atomically(path, text).map_err(anyhow::Error::new)
+    crate::outdir::write_file_atomically(path, text)
 }
 
 fn quote(p: &Path) -> String {
@@ -52,11 +60,17 @@ fn quote(p: &Path) -> String {
 
 /// Runs a Slurm client command and returns its standard output.
 fn slurm(program: &str, args: &[String]) -> Result<String> {
-    let output = Command::new(program).args(args).output().with_context(|| {
-        format!("cannot run `{program}`: Slurm's client commands must be on PATH (a login node of the cluster)")
+    let output = Command::new(program).args(args).output().map_err(|e| {
+        failed(format!(
+            "cannot run `{program}` ({e}): Slurm's client commands must be on PATH (a login node of the cluster)"
+        ))
     })?;
     if !output.status.success() {
-        bail!("`{program} {}` failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr).trim());
+        return Err(failed(format!(
+            "`{program} {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -84,29 +98,32 @@ fn submissions(out: &Path) -> Vec<(u32, Vec<u64>)> {
 }
 
 /// Submits what is missing of the sweep in `out`.
-pub(crate) fn submit(spec: &SweepSpec, base: &p2psim::Experiment, out: &Path, opts: &Options) -> Result<()> {
-    let out = std::path::absolute(out).context("the output folder")?;
+#[allow(clippy::print_stdout, reason = "the command reports to its user")]
+pub(crate) fn submit(spec: &SweepSpec, base: &crate::Experiment, out: &Path, opts: &Options) -> Result<()> {
+    let out = std::path::absolute(out).map_err(|e| Error::io(out, e))?;
     let subs = submissions(&out);
     let waiting: Vec<u64> = {
         let q = queued()?;
         subs.iter().flat_map(|s| s.1.iter().copied()).filter(|id| q.contains(id)).collect()
     };
     if !waiting.is_empty() {
-        bail!(
-            "jobs {waiting:?} of an earlier submission for {} are still queued or running; wait for them, or cancel \
-             them with `scancel`, before submitting again",
-            out.display()
-        );
+        return Err(Error::Refused {
+            path: out.display().to_string(),
+            message: format!(
+                "jobs {waiting:?} of an earlier submission are still queued or running; wait for them, or cancel \
+                 them with `scancel`, before submitting again"
+            ),
+        });
     }
-    let missing = p2psim::prepare(spec, base, &out).map_err(crate::experiment::input)?;
+    let (_lock, missing, _) = crate::sweep::prepare(spec, base, &out)?;
     if missing.is_empty() {
-        p2psim::gather(spec, &out).map_err(crate::experiment::input)?;
+        crate::sweep::gather(spec, &out)?;
         println!("{}: every run has its result; runs.csv and points.csv written in {}", spec.name, out.display());
         return Ok(());
     }
     let k = subs.last().map_or(1, |s| s.0 + 1);
     let dir = slurm_dir(&out).join(k.to_string());
-    std::fs::create_dir_all(dir.join("logs")).with_context(|| format!("creating {}", dir.display()))?;
+    std::fs::create_dir_all(dir.join("logs")).map_err(|e| Error::io(&dir, e))?;
 
     let per_task = opts.runs_per_task.max(1);
     let tasks: Vec<&[RunKey]> = missing.chunks(per_task).collect();
@@ -117,11 +134,11 @@ pub(crate) fn submit(spec: &SweepSpec, base: &p2psim::Experiment, out: &Path, op
     }
     write(&dir.join("tasks.txt"), &list)?;
 
-    let exe = dir.join("xtask");
-    let me = std::env::current_exe().context("finding this program to give to the jobs")?;
+    let exe = dir.join("p2psim");
+    let me = std::env::current_exe().map_err(|e| failed(format!("finding this program to give to the jobs: {e}")))?;
     let _ = std::fs::remove_file(&exe);
     if std::fs::hard_link(&me, &exe).is_err() {
-        std::fs::copy(&me, &exe).with_context(|| format!("copying {} to {}", me.display(), exe.display()))?;
+        std::fs::copy(&me, &exe).map_err(|e| Error::io(&exe, e))?;
     }
 
     let array = format!(
@@ -160,14 +177,18 @@ pub(crate) fn submit(spec: &SweepSpec, base: &p2psim::Experiment, out: &Path, op
         args.push(dir.join(script).display().to_string());
         let text = slurm("sbatch", &args)?;
         // `--parsable` prints `id` or `id;cluster`.
-        text.trim().split(';').next().and_then(|s| s.parse().ok()).with_context(|| format!("sbatch printed {text:?}"))
+        text.trim()
+            .split(';')
+            .next()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| failed(format!("sbatch printed {text:?}")))
     };
     let array_id = sbatch(vec![], "array.sh")?;
     let merge_id = match sbatch(vec![format!("--dependency=afterany:{array_id}")], "merge.sh") {
         Ok(id) => id,
         Err(e) => {
             let _ = slurm("scancel", &[array_id.to_string()]);
-            return Err(e.context("submitting the merge job (the array job was cancelled)"));
+            return Err(failed(format!("submitting the merge job (the array job was cancelled): {e}")));
         }
     };
     write(&dir.join("jobs"), &format!("{array_id}\n{merge_id}\n"))?;
@@ -193,43 +214,50 @@ pub(crate) fn submit(spec: &SweepSpec, base: &p2psim::Experiment, out: &Path, op
             println!("{}: complete; runs.csv and points.csv written in {}", spec.name, out.display());
             Ok(())
         }
-        Ok(r) => bail!("{}{}submit again to run only what is missing", r, if r.ends_with('\n') { "" } else { "\n" }),
-        Err(_) => bail!(
+        Ok(r) => Err(failed(format!(
+            "{}{}submit again to run only what is missing",
+            r,
+            if r.ends_with('\n') { "" } else { "\n" }
+        ))),
+        Err(_) => Err(failed(format!(
             "the merge job {merge_id} ended without a report (cancelled, or killed?); see {}",
             dir.join("logs/merge.out").display()
-        ),
+        ))),
     }
 }
 
 /// The runs of task `task` of submission `k`.
 fn task_runs(out: &Path, k: u32, task: usize) -> Result<Vec<RunKey>> {
     let path = slurm_dir(out).join(k.to_string()).join("tasks.txt");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let line = text.lines().nth(task).with_context(|| format!("{} has no task {task}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let line = text.lines().nth(task).ok_or_else(|| failed(format!("{} has no task {task}", path.display())))?;
     line.split_whitespace()
-        .map(|n| RunKey::from_name(n).with_context(|| format!("{}: `{n}` is not a run name", path.display())))
+        .map(|n| RunKey::from_name(n).ok_or_else(|| failed(format!("{}: `{n}` is not a run name", path.display()))))
         .collect()
 }
 
 /// An array task: runs its runs that have no result yet.
+#[allow(clippy::print_stdout, reason = "the job's log")]
 pub(crate) fn task(out: &Path, k: u32, task: usize) -> Result<()> {
-    let (spec, base) = SweepSpec::load(&out.join(p2psim::SWEEP_FILE)).map_err(anyhow::Error::new)?;
-    let missing = p2psim::missing_runs(&spec, out);
+    let (spec, base) = SweepSpec::load(&out.join(crate::SWEEP_FILE))?;
+    let missing = crate::sweep::missing_runs(&spec, out);
     let runs: Vec<RunKey> = task_runs(out, k, task)?.into_iter().filter(|r| missing.contains(r)).collect();
     let cpus = std::env::var("SLURM_CPUS_PER_TASK").ok().and_then(|c| c.parse().ok()).unwrap_or(1);
     println!("task {task} of submission {k}: {} runs to do on {cpus} threads", runs.len());
-    let result = p2psim::run_runs(&spec, &base, out, &runs, cpus, &|r, outcome| match outcome {
+    crate::sweep::run_runs(&spec, &base, out, &runs, cpus, &|r, outcome| match outcome {
         Ok(()) => println!("{}: done", r.name()),
         Err(e) => println!("{}: failed: {e}", r.name()),
-    });
-    result.map_err(anyhow::Error::new).context("a run of this task failed")
+    })
 }
 
-/// The merge: writes the tables, or reports which tasks left which runs undone.
+/// The merge: writes the tables, or reports which tasks left which runs undone. It holds the
+/// folder's lock while it works.
+#[allow(clippy::print_stdout, reason = "the job's log")]
 pub(crate) fn merge(out: &Path, k: u32) -> Result<()> {
-    let (spec, _) = SweepSpec::load(&out.join(p2psim::SWEEP_FILE)).map_err(anyhow::Error::new)?;
+    let (spec, _) = SweepSpec::load(&out.join(crate::SWEEP_FILE))?;
+    let _lock = crate::outdir::Lock::acquire(out)?;
     let dir = slurm_dir(out).join(k.to_string());
-    match p2psim::gather(&spec, out) {
+    match crate::sweep::gather(&spec, out) {
         Ok(_) => {
             write(&dir.join("report"), &format!("{REPORT_OK}\n"))?;
             println!("merge: runs.csv and points.csv written");
@@ -254,8 +282,8 @@ pub(crate) fn merge(out: &Path, k: u32) -> Result<()> {
             }
             write(&dir.join("report"), &report)?;
             print!("{report}");
-            bail!("the sweep is incomplete")
+            Err(failed("the sweep is incomplete"))
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }

@@ -160,7 +160,7 @@ impl Drop for Cluster {
 }
 
 fn sweep_file(dir: &Path) -> PathBuf {
-    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/experiments/gossip.ron");
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/experiments/gossip.ron");
     let text = format!(
         "SweepSpec(\n  name: \"slurm-test\",\n  base: File({:?}),\n  parameters: [(name: \"fanout\", path: \
          \"/peer_types/0/services/1/1/PushGossip/fanout\", values: [1, 2, 3])],\n  seeds: 4,\n  metrics: \
@@ -187,16 +187,16 @@ fn a_slurm_sweep_equals_a_local_one_reports_a_failed_task_and_resubmits_only_wha
     std::fs::create_dir_all(&work).unwrap();
     let file = sweep_file(&work);
     let (local, remote) = (work.join("local"), work.join("slurm"));
-    let xtask = || cluster.cmd(env!("CARGO_BIN_EXE_xtask"));
+    let p2psim = || cluster.cmd(env!("CARGO_BIN_EXE_p2psim"));
 
-    let out = xtask().arg("sweep").arg(&file).arg("--out").arg(&local).arg("--jobs").arg("2").output().unwrap();
+    let out = p2psim().arg("sweep").arg(&file).arg("--out").arg(&local).arg("--jobs").arg("2").output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // One result cannot be written (a folder sits at its path): its task fails, the merge runs anyway
     // and reports that task, and the client says so.
     std::fs::create_dir_all(remote.join("runs/p0001-s2.json")).unwrap();
     let submit = || {
-        xtask()
+        p2psim()
             .arg("sweep")
             .arg(&file)
             .arg("--out")

@@ -1,0 +1,314 @@
+//! What a run will need, estimated before it starts: peers, messages, events, memory; and the
+//! refusal of a run that cannot fit in this machine's memory or would not end in hours.
+//!
+//! The estimate is meant to catch the runs that cannot be (a producer at a million messages a
+//! second for hours, a billion peers, push gossip relaying every copy with a TTL of 64), not to
+//! predict a run's footprint: each part is a simple model (bytes per peer, per link, per stored
+//! cell, per pending event) of the structures the run keeps, rounded up. A refusal names the field
+//! whose part dominates, and `--force` (for users who know better) runs it anyway.
+
+use p2psim_kernel::Param;
+use p2psim_services::{Relay, ServiceSpec};
+
+use crate::error::Error;
+use crate::experiment::{Experiment, Graph};
+use crate::scenario::Scenario;
+
+/// What a run will need.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Estimate {
+    /// Peers.
+    pub peers: u64,
+    /// Messages produced.
+    pub messages: f64,
+    /// Events handled, in all.
+    pub events: f64,
+    /// Memory at the peak, bytes.
+    pub bytes: f64,
+    /// The part of the memory that dominates: the field responsible, and what it is.
+    pub memory_field: (String, String),
+    /// The part of the events that dominates: the field responsible, and what it is.
+    pub events_field: (String, String),
+}
+
+/// What a run may take.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    /// Memory available, bytes.
+    pub memory: f64,
+    /// Events in one run (about an hour at a few million a second).
+    pub events: f64,
+}
+
+/// Events beyond this take hours.
+const MAX_EVENTS: f64 = 1e10;
+
+impl Limits {
+    /// This machine's available memory (`MemAvailable`, or 8 GB where it cannot be read) and
+    /// [`MAX_EVENTS`].
+    pub fn this_machine() -> Limits {
+        let available = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|m| {
+                m.lines()
+                    .find(|l| l.starts_with("MemAvailable:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+            .map_or(8e9, |kb| kb * 1024.0);
+        Limits { memory: available, events: MAX_EVENTS }
+    }
+}
+
+fn mean(p: &Param, default: f64) -> f64 {
+    p.mean().filter(|m| m.is_finite()).unwrap_or(default)
+}
+
+fn gb(bytes: f64) -> String {
+    if bytes >= 1e15 {
+        format!("{bytes:.1e} bytes")
+    } else if bytes >= 1e9 {
+        format!("{:.1} GB", bytes / 1e9)
+    } else {
+        format!("{:.0} MB", bytes / 1e6)
+    }
+}
+
+/// A count, in full while it is readable.
+fn count(x: f64) -> String {
+    if x >= 1e12 { format!("{x:.1e}") } else { format!("{x:.0}") }
+}
+
+/// A part of the estimate: its size, the field responsible, and what it is.
+struct Part {
+    size: f64,
+    field: String,
+    what: String,
+}
+
+fn largest(parts: Vec<Part>) -> (f64, (String, String)) {
+    let total: f64 = parts.iter().map(|p| p.size).sum();
+    let top = parts.into_iter().max_by(|a, b| a.size.total_cmp(&b.size));
+    (total, top.map_or_else(|| (String::new(), String::new()), |p| (p.field, p.what)))
+}
+
+/// Mean degree of the initial topology.
+fn mean_degree(exp: &Experiment, n: f64) -> f64 {
+    let m = n.max(1.0);
+    let graph = match exp.topology.graph {
+        Graph::None => 0.0,
+        Graph::Complete => m - 1.0,
+        Graph::ErdosRenyi { p } => p * (m - 1.0),
+        Graph::RandomRegular { degree } => f64::from(degree),
+        Graph::BarabasiAlbert { m: k } => 2.0 * f64::from(k),
+        Graph::WattsStrogatz { k, .. } => f64::from(k),
+    };
+    let attached: f64 = exp.topology.attach.iter().map(|a| 2.0 * f64::from(a.links)).sum::<f64>() / m;
+    graph + attached + 2.0 * exp.topology.edges.len() as f64 / m
+}
+
+impl Scenario {
+    /// Estimates what the run will need.
+    pub fn estimate(&self) -> Estimate {
+        let exp = &self.experiment;
+        let n = self.peer_count() as f64;
+        let seconds = exp.until_ms as f64 / 1000.0;
+        let degree = mean_degree(exp, n);
+        let members = |t: usize| self.counts[t] as f64;
+        // Messages: every producer's count over the run.
+        let mut messages = 0.0;
+        let mut producer = ("peers".to_owned(), String::new());
+        for (t, ty) in exp.peer_types.iter().enumerate() {
+            for (j, (_, s)) in ty.services.iter().enumerate() {
+                if let ServiceSpec::Producer(c) = s {
+                    let rate = mean(&c.msg_rate, 0.0).max(0.0);
+                    let start = mean(&c.init_timeout, 0.0).abs() / 1000.0;
+                    let mut each = (rate * (seconds - start).max(0.0)).floor() + 1.0;
+                    if let Some(times) = &c.times {
+                        each = each.min(mean(times, 0.0).max(0.0));
+                    }
+                    let made = members(t) * each;
+                    if made > 0.0 && made >= messages {
+                        producer = (
+                            format!("peer_types[{t}].services[{j}][1].msg_rate"),
+                            format!("{} producers × {each:.0} messages", members(t)),
+                        );
+                    }
+                    messages += made;
+                }
+            }
+        }
+        let mut memory = vec![
+            Part { size: n * (250.0 + degree * 28.0), field: "peers".into(), what: format!("{n:.0} peers") },
+            Part { size: messages * 48.0, field: producer.0.clone(), what: format!("{messages:.0} messages") },
+        ];
+        if exp.network.monitors {
+            memory.push(Part {
+                size: n * seconds.ceil() * 24.0,
+                field: "network.monitors".into(),
+                what: format!("traffic of {n:.0} peers over {:.0} seconds", seconds.ceil()),
+            });
+        }
+        let mut events = vec![Part { size: messages, field: producer.0.clone(), what: producer.1.clone() }];
+        let finite = |t: usize| -> bool {
+            let ty = &exp.peer_types[t];
+            !matches!(ty.physical.download, Param::Const(x) if x.is_infinite())
+        };
+        for (t, ty) in exp.peer_types.iter().enumerate() {
+            let m = members(t);
+            let per_event = if finite(t) { 2.0 } else { 1.0 };
+            for (j, (_, s)) in ty.services.iter().enumerate() {
+                let field = |f: &str| format!("peer_types[{t}].services[{j}][1].{f}");
+                let stores = !matches!(s, ServiceSpec::ConnectionManager(_) | ServiceSpec::P2pConnectionManager(_));
+                if stores {
+                    memory.push(Part {
+                        size: m * messages * 12.0 + m * 320.0,
+                        field: producer.0.clone(),
+                        what: format!("{m:.0} peers storing {messages:.0} messages"),
+                    });
+                }
+                let (count, f, what) = match s {
+                    ServiceSpec::ConnectionManager(c) => {
+                        let ping = mean(&c.ping_interval, 500.0).max(1e-6);
+                        let checks = m * seconds * 1000.0 / ping;
+                        (checks * (1.0 + degree), field("ping_interval"), format!("{checks:.0} liveness checks"))
+                    }
+                    ServiceSpec::P2pConnectionManager(c) => {
+                        let ping = mean(&c.ping_interval, 500.0).max(1e-6);
+                        let checks = m * seconds * 1000.0 / ping;
+                        (checks * (1.0 + degree), field("ping_interval"), format!("{checks:.0} liveness checks"))
+                    }
+                    ServiceSpec::PushGossip(c) | ServiceSpec::MaliciousGossip(c) => {
+                        let f = mean(&c.fanout, 3.0).max(0.0);
+                        let ttl = exp
+                            .peer_types
+                            .iter()
+                            .flat_map(|t| &t.services)
+                            .filter_map(|(_, s)| match s {
+                                ServiceSpec::Producer(p) => Some(mean(&p.init_ttl, 4.0)),
+                                _ => None,
+                            })
+                            .fold(0.0, f64::max);
+                        let copies = match c.relay {
+                            // Every copy is relayed while the TTL lasts: 1 + f + … + f^ttl.
+                            Relay::EveryCopy => (0..=ttl as i32).map(|i| f.powi(i)).sum::<f64>(),
+                            Relay::FirstCopy => m * f.min(degree.max(1.0)),
+                        };
+                        (
+                            messages * copies * per_event,
+                            field("fanout"),
+                            format!("{} copies of each message", count(copies)),
+                        )
+                    }
+                    ServiceSpec::PullGossip(c) | ServiceSpec::RangedPullGossip(c) => {
+                        let rounds = m * seconds * 1000.0 / mean(&c.round_time, 500.0).max(1e-6);
+                        let f = mean(&c.fanout, 3.0).max(0.0);
+                        (rounds * f * 4.0 * per_event, field("round_time"), format!("{rounds:.0} rounds"))
+                    }
+                    ServiceSpec::PushPullGossip(c) => {
+                        let rounds = m * seconds * 1000.0 / mean(&c.pull.round_time, 500.0).max(1e-6);
+                        let f = mean(&c.pull.fanout, 3.0).max(0.0);
+                        (rounds * f * 4.0 * per_event, field("pull.round_time"), format!("{rounds:.0} rounds"))
+                    }
+                    ServiceSpec::AntiEntropy(c) => {
+                        let rounds = m * seconds * 1000.0 / mean(&c.round_time, 1000.0).max(1e-6);
+                        let f = mean(&c.fanout, 1.0).max(0.0);
+                        (rounds * f * 4.0 * per_event, field("round_time"), format!("{rounds:.0} rounds"))
+                    }
+                    ServiceSpec::RumorMongering(c) => {
+                        let rounds = m * seconds * 1000.0 / mean(&c.round_time, 1000.0).max(1e-6);
+                        let f = mean(&c.fanout, 1.0).max(0.0);
+                        (
+                            rounds * (1.0 + f * 2.0 * messages.min(1e6)),
+                            field("round_time"),
+                            format!("{rounds:.0} rounds"),
+                        )
+                    }
+                    ServiceSpec::InfectAndDie(c) => {
+                        let f = mean(&c.fanout, 3.0).max(0.0);
+                        (messages * m * f * per_event, field("fanout"), format!("{f} copies per peer"))
+                    }
+                    // Producers are counted with the messages; protocols of your own are not modelled.
+                    ServiceSpec::Producer(_) | ServiceSpec::Custom(_) => (0.0, String::new(), String::new()),
+                };
+                events.push(Part { size: count, field: f, what });
+            }
+        }
+        let (events_total, events_field) = largest(events);
+        // Events in flight at once: the rate times a latency of the order of 100 ms.
+        let pending = events_total / seconds.max(1e-3) * 0.1;
+        memory.push(Part {
+            size: pending.min(events_total) * 48.0,
+            field: events_field.0.clone(),
+            what: format!("{} events in flight ({})", count(pending.min(events_total)), events_field.1),
+        });
+        let (bytes, memory_field) = largest(memory);
+        Estimate { peers: n as u64, messages, events: events_total, bytes, memory_field, events_field }
+    }
+}
+
+impl Estimate {
+    /// Refuses a run that needs more than `limits`, naming the field that dominates.
+    pub fn check(&self, limits: &Limits) -> Result<(), Error> {
+        let force = "; --force runs it anyway";
+        // NaN (an estimate that overflowed) is refused too.
+        if self.bytes.is_nan() || self.bytes > limits.memory {
+            return Err(Error::input(
+                &self.memory_field.0,
+                format!(
+                    "this run would need about {} of memory ({}), more than the {} available{force}",
+                    gb(self.bytes),
+                    self.memory_field.1,
+                    gb(limits.memory)
+                ),
+            ));
+        }
+        if self.events.is_nan() || self.events > limits.events {
+            return Err(Error::input(
+                &self.events_field.0,
+                format!(
+                    "this run would handle about {:.1e} events ({}): hours of work, at most {:.0e}{force}",
+                    self.events, self.events_field.1, limits.events
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(text: &str) -> Scenario {
+        Scenario::new(&Experiment::from_ron(text, "x.ron").unwrap()).unwrap()
+    }
+
+    const GOSSIP: &str = include_str!("../../../examples/experiments/gossip.ron");
+    const MILLION: &str = include_str!("../../../examples/experiments/scale-1m-push.ron");
+
+    #[test]
+    fn the_examples_fit_and_runs_that_cannot_are_refused_naming_the_field() {
+        let limits = Limits { memory: 24e9, events: MAX_EVENTS };
+        for text in [GOSSIP, MILLION] {
+            let e = example(text).estimate();
+            e.check(&limits).unwrap_or_else(|err| panic!("{err}: {e:?}"));
+        }
+        let m = example(MILLION).estimate();
+        assert!(m.bytes > 1e9 && m.bytes < 6e9, "the million-peer push needs a few GB: {m:?}");
+        // A billion peers.
+        let e = example(&MILLION.replace("count: 1000000", "count: 1000000000")).estimate().check(&limits).unwrap_err();
+        assert!(
+            e.to_string().contains("this run would need about 2378.0 GB of memory (1000000000 peers storing"),
+            "{e}"
+        );
+        // A producer at a hundred million messages a second: 4 × 10^8 messages, stored by 25 peers.
+        let e =
+            example(&GOSSIP.replace("Producer()", "Producer(msg_rate: 1e8)")).estimate().check(&limits).unwrap_err();
+        assert!(e.to_string().starts_with("peer_types[1].services[1][1].msg_rate: this run would"), "{e}");
+        // Push relaying every copy with a long TTL.
+        let e = example(&GOSSIP.replace("Producer()", "Producer(init_ttl: 64)")).estimate().check(&limits).unwrap_err();
+        assert!(e.to_string().starts_with("peer_types[0].services[1][1].fanout: this run would need about"), "{e}");
+        assert!(e.to_string().contains("5.2e30 copies of each message"), "{e}");
+    }
+}
