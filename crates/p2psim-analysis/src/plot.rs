@@ -54,17 +54,28 @@ fn frame<'a, 'b>(root: &'a Canvas<'b>, title: &str, y_area: u32) -> ChartBuilder
     b
 }
 
-/// A heatmap of a (message × peer) table: peers along x, messages along y, missing cells grey.
+/// Grey: a cell with no value (the peer never got the message).
+const MISSING: RGBColor = RGBColor(210, 210, 210);
+
+/// The colour of `v` on the scale from `lo` to `hi` (the middle of the scale when they are equal,
+/// which a plot of identical values is).
+fn scale_color(v: f64, lo: f64, hi: f64) -> RGBColor {
+    let x = if hi > lo { ((v - lo) / (hi - lo)).clamp(0.0, 1.0) } else { 0.5 };
+    ViridisRGB.get_color(if x.is_finite() { x as f32 } else { 0.5 })
+}
+
+/// A heatmap of a (message × peer) table: peers along x, messages along y, each cell coloured by
+/// its value on the scale drawn at the right; grey where a peer never got the message.
 pub fn heatmap(path: &Path, title: &str, table: &Table<f64>) -> Result<(), PlotError> {
     let rows = table.cells.len().max(1);
     let cols = table.peers.len().max(1);
-    let values: Vec<f64> = table.values().collect();
+    let values: Vec<f64> = table.values().filter(|v| v.is_finite()).collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max).max(lo + 1e-9);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if values.is_empty() { (0.0, 1.0) } else { (lo, hi) };
     let root = canvas(path)?;
-    let mut chart = frame(&root, &format!("{title} (min {lo:.1}, max {hi:.1})"), 50)
-        .build_cartesian_2d(0..cols, 0..rows)
-        .map_err(|e| err(path, e))?;
+    let (left, right) = root.split_horizontally(SIZE.0 - 130);
+    let mut chart = frame(&left, title, 50).build_cartesian_2d(0..cols, 0..rows).map_err(|e| err(path, e))?;
     chart
         .configure_mesh()
         .disable_mesh()
@@ -75,14 +86,42 @@ pub fn heatmap(path: &Path, title: &str, table: &Table<f64>) -> Result<(), PlotE
     let cells = table.cells.iter().enumerate().flat_map(|(r, row)| {
         row.iter().enumerate().map(move |(c, v)| {
             let color = match v {
-                Some(v) => ViridisRGB.get_color_normalized(*v as f32, lo as f32, hi as f32),
-                None => RGBColor(210, 210, 210),
+                Some(v) if v.is_finite() => scale_color(*v, lo, hi),
+                _ => MISSING,
             };
             Rectangle::new([(c, r), (c + 1, r + 1)], color.filled())
         })
     });
     chart.draw_series(cells).map_err(|e| err(path, e))?;
+    color_bar(&right, lo, hi).map_err(|e| err(path, e))?;
     root.present().map_err(|e| err(path, e))
+}
+
+/// The scale of a heatmap: a bar from its least value (bottom) to its greatest (top), and the grey
+/// of a cell without a value.
+fn color_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    lo: f64,
+    hi: f64,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (_, h) = area.dim_in_pixel();
+    let (top, bottom) = (60i32, h as i32 - 130);
+    let (x0, x1) = (20i32, 50i32);
+    let steps = (bottom - top).max(1);
+    for i in 0..steps {
+        let v = hi - (hi - lo) * f64::from(i) / f64::from(steps);
+        area.draw(&Rectangle::new([(x0, top + i), (x1, top + i + 1)], scale_color(v, lo, hi).filled()))?;
+    }
+    area.draw(&Rectangle::new([(x0, top), (x1, bottom)], BLACK.stroke_width(1)))?;
+    let label = |v: f64| if v.abs() >= 100.0 || v == 0.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+    let font = ("sans-serif", 14).into_font();
+    area.draw(&Text::new(label(hi), (x1 + 5, top - 6), font.clone()))?;
+    area.draw(&Text::new(label((lo + hi) / 2.0), (x1 + 5, (top + bottom) / 2 - 6), font.clone()))?;
+    area.draw(&Text::new(label(lo), (x1 + 5, bottom - 6), font.clone()))?;
+    area.draw(&Rectangle::new([(x0, bottom + 30), (x1, bottom + 50)], MISSING.filled()))?;
+    area.draw(&Text::new("never", (x1 + 5, bottom + 28), font.clone()))?;
+    area.draw(&Text::new("received", (x1 + 5, bottom + 44), font))?;
+    Ok(())
 }
 
 /// A histogram of small non-negative integers (copies per peer and message).
@@ -260,4 +299,37 @@ pub fn errorbars(
         .draw_series(LineSeries::new(series.iter().map(|&(x, m, _)| (x, m)), BLUE.mix(0.6)))
         .map_err(|e| err(path, e))?;
     root.present().map_err(|e| err(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p2psim_net::PeerId;
+    use p2psim_services::MsgIdx;
+
+    fn table(cells: Vec<Vec<Option<f64>>>) -> Table<f64> {
+        let peers = (0..cells.first().map_or(0, Vec::len) as u32).map(PeerId).collect();
+        let messages = (0..cells.len() as u32).map(MsgIdx).collect();
+        Table { messages, peers, cells }
+    }
+
+    /// Tables plotters once panicked on (every cell equal: a scale of width zero) and tables with
+    /// nothing in them draw a picture.
+    #[test]
+    fn heatmaps_of_equal_missing_or_huge_values_draw() {
+        let dir = std::env::temp_dir().join(format!("p2psim-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, t) in [
+            ("equal", table(vec![vec![Some(1000.0); 3]; 2])),
+            ("one", table(vec![vec![Some(7.0)]])),
+            ("missing", table(vec![vec![None; 4]; 3])),
+            ("empty", table(Vec::new())),
+            ("wide", table(vec![vec![Some(1e300), Some(-1e300), Some(f64::NAN), None]])),
+        ] {
+            let path = dir.join(format!("{name}.png"));
+            heatmap(&path, name, &t).unwrap();
+            assert!(std::fs::metadata(&path).unwrap().len() > 1000, "{name}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

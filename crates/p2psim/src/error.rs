@@ -105,10 +105,43 @@ impl Error {
         Error::Io { file: path.display().to_string(), message: e.to_string() }
     }
 
+    /// The same error, placed in the file `file` (of text `text`) where it holds the field named:
+    /// for errors found after the file was read (an estimate, a `--set` value).
+    pub(crate) fn in_file(self, file: &str, text: &str) -> Error {
+        match self {
+            Error::Input { file: f, position: None, field, message } if f.is_empty() => {
+                let position = Source::parse(text).ok().map(|s| {
+                    let at = s.locate(&field_path(&field));
+                    (at.line, at.col)
+                });
+                Error::Input { file: file.to_owned(), position, field, message }
+            }
+            other => other,
+        }
+    }
+
     /// True for the errors that are the user's to fix (the command line exits with 2 for them).
     pub fn is_input(&self) -> bool {
         matches!(self, Error::Input { .. } | Error::Refused { .. })
     }
+}
+
+/// A field path as written in messages (`peer_types[0].services[1]`) as the segments the locator
+/// follows.
+pub(crate) fn field_path(field: &str) -> Vec<p2psim_kernel::Segment> {
+    let mut out = Vec::new();
+    for part in field.split('.') {
+        let (name, rest) = part.split_once('[').unwrap_or((part, ""));
+        if !name.is_empty() {
+            out.push(p2psim_kernel::Segment::Field(name.to_owned().into()));
+        }
+        for index in rest.split('[') {
+            if let Ok(i) = index.trim_end_matches(']').parse() {
+                out.push(p2psim_kernel::Segment::Index(i));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

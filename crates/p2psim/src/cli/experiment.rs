@@ -141,7 +141,9 @@ fn default_out(file: &Path) -> PathBuf {
 pub(crate) fn run(args: Args) -> Result<(), Error> {
     match &args.file {
         Some(file) => {
-            let exp = configured(Experiment::load(file)?, &args)?;
+            let text = crate::experiment::read_text(file)?;
+            let name = file.display().to_string();
+            let exp = configured(Experiment::from_ron(&text, &name)?, &args).map_err(|e| e.in_file(&name, &text))?;
             let out = args.out.clone().unwrap_or_else(|| default_out(file));
             check_output(&out, &[file])?;
             let timed = write_folder_atomically(&out, &[file], |dir| run_into(&exp, dir, args.log.as_deref()))?;

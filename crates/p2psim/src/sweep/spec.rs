@@ -261,13 +261,7 @@ impl SweepSpec {
             }
             Base::File(rel) => Experiment::load(&path.parent().unwrap_or(Path::new(".")).join(rel))?,
         };
-        spec.check(&base).map_err(|e| match e {
-            Error::Input { file: f, position: None, field, message } if f.is_empty() => {
-                let at = source.locate(&field_path(&field));
-                Error::Input { file: file.clone(), position: Some((at.line, at.col)), field, message }
-            }
-            other => other,
-        })?;
+        spec.check(&base).map_err(|e| e.in_file(&file, &text))?;
         Ok((spec, base))
     }
 
@@ -378,23 +372,6 @@ impl SweepSpec {
             .flat_map(|point| (0..u64::from(self.seeds)).map(move |s| RunKey { point, seed: self.first_seed + s }))
             .collect()
     }
-}
-
-/// A field path as written in messages (`parameters[0].values`) as the segments the locator follows.
-fn field_path(field: &str) -> Vec<p2psim_kernel::Segment> {
-    let mut out = Vec::new();
-    for part in field.split('.') {
-        let (name, rest) = part.split_once('[').unwrap_or((part, ""));
-        if !name.is_empty() {
-            out.push(p2psim_kernel::Segment::Field(name.to_owned().into()));
-        }
-        for index in rest.split('[') {
-            if let Ok(i) = index.trim_end_matches(']').parse() {
-                out.push(p2psim_kernel::Segment::Index(i));
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

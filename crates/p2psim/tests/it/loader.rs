@@ -24,7 +24,15 @@ fn save_and_load_round_trip_exactly() {
 /// The run is bounded by an event budget as well as by time: a mutation may turn a producer's
 /// rate into 1e12 messages a second, a valid experiment that no machine can finish.
 fn exercise(text: &str) {
-    if let Ok(exp) = Experiment::from_ron(text, "mutated.ron") {
+    let loaded = Experiment::from_ron(text, "mutated.ron");
+    if let Err(e) = &loaded {
+        // Every error on input names the file and the line and column.
+        assert!(
+            matches!(e, p2psim::Error::Input { file, position: Some(_), .. } if file == "mutated.ron"),
+            "an error without its place: {e}"
+        );
+    }
+    if let Ok(exp) = loaded {
         let peers: u64 = exp.peers.iter().map(|g| u64::from(g.count)).sum();
         if peers <= 200 && exp.until_ms <= 20_000 {
             let mut sim = Simulation::new(&exp).expect("an experiment that loads builds");
@@ -107,4 +115,34 @@ proptest! {
     fn random_text_is_an_error(text in "\\PC{0,200}") {
         prop_assert!(Experiment::from_ron(&text, "random.ron").is_err());
     }
+}
+
+/// Every struct and struct-like variant written in the examples refuses a field it does not have,
+/// naming it at its line: the reader refuses unknown fields in every type, whatever its serde
+/// attributes (a variant's fields included: `ErdosRenyi(p: 0.4, q: 7)`).
+#[test]
+fn an_unknown_field_anywhere_is_refused_at_its_place() {
+    let mut tried = 0;
+    for name in NAMES {
+        let (text, _) = example(name);
+        let bytes = text.as_bytes();
+        for (i, &b) in bytes.iter().enumerate() {
+            if b != b'(' || text[..i].rsplit('\n').next().is_some_and(|l| l.trim_start().starts_with("//")) {
+                continue;
+            }
+            // A struct body: `(` then a name and a colon.
+            let rest = text[i + 1..].trim_start();
+            let ident: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if ident.is_empty() || !rest[ident.len()..].trim_start().starts_with(':') {
+                continue;
+            }
+            let mutated = format!("{}zz_unknown: 1, {}", &text[..=i], &text[i + 1..]);
+            let e = Experiment::from_ron(&mutated, "u.ron").expect_err("an unknown field");
+            let line = text[..i].matches('\n').count() + 1;
+            assert!(e.to_string().starts_with(&format!("u.ron:{line}:")), "{name}: {e}");
+            assert!(e.to_string().contains("unknown field `zz_unknown`"), "{name}: {e}");
+            tried += 1;
+        }
+    }
+    assert!(tried > 60, "every example has structs: {tried} tried");
 }
