@@ -8,6 +8,7 @@ use p2psim_services::{Kind, Message, World};
 use rand::RngExt;
 
 use crate::spec::{FaultSpec, Groups, Selector, Timing};
+use crate::workload::{Inject, Workload};
 
 /// Events of a simulation with faults.
 #[derive(Clone, Debug)]
@@ -29,6 +30,13 @@ pub enum Event {
         fault: u16,
         /// Opening or closing.
         on: bool,
+    },
+    /// The workload injects message number `index` of entry `entry`.
+    Inject {
+        /// The entry of the workload.
+        entry: u16,
+        /// Injections of this entry before this one.
+        index: u32,
     },
 }
 
@@ -218,6 +226,7 @@ pub struct Faulty {
     /// The loss probability without any loss window, and the windows open now (fault, probability).
     base_loss: f64,
     open_losses: Vec<(u16, f64)>,
+    workload: Workload,
 }
 
 impl Faulty {
@@ -253,7 +262,14 @@ impl Faulty {
             outages: vec![0; n],
             base_loss,
             open_losses: Vec::new(),
+            workload: Workload::default(),
         }
+    }
+
+    /// Sets the workload: messages injected at peers ([`Inject`], checked against the same
+    /// experiment). Call before [`Faulty::start`].
+    pub fn set_workload(&mut self, workload: &[Inject]) {
+        self.workload = Workload::new(&self.world, self.seed, workload);
     }
 
     /// Starts the world and schedules every fault's first step. Call once, before running.
@@ -290,6 +306,19 @@ impl Faulty {
                     k.schedule_in(ms(u), Event::Window { fault, on: false });
                 }
             }
+        }
+        for (entry, at) in self.workload.first() {
+            k.schedule_in(at, Event::Inject { entry, index: 0 });
+        }
+    }
+
+    fn inject<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, entry: u16, index: u32) {
+        let (peers, ttl, next) = self.workload.step(&self.world, entry, index);
+        for p in peers {
+            self.world.inject(k, p, ttl);
+        }
+        if let Some(wait) = next {
+            k.schedule_in(wait, Event::Inject { entry, index: index + 1 });
         }
     }
 
@@ -494,6 +523,7 @@ impl Model<Event> for Faulty {
             Event::World(e) => self.world.handle(k, e),
             Event::Fault { fault, peer, step } => self.step(k, usize::from(fault), peer, step),
             Event::Window { fault, on } => self.window(k, usize::from(fault), on),
+            Event::Inject { entry, index } => self.inject(k, entry, index),
         }
     }
 
@@ -577,13 +607,17 @@ fn build(world: &World, seed: Seed, fi: usize, spec: &FaultSpec, n: usize) -> Fa
 
 /// The peers a fault applies to (checked selectors).
 fn select(world: &World, spec: &FaultSpec) -> Vec<PeerId> {
-    let selector = match spec {
+    match spec {
         FaultSpec::Downtime { peers, .. }
         | FaultSpec::Slowdown { peers, .. }
         | FaultSpec::Churn { peers, .. }
-        | FaultSpec::Join { peers, .. } => peers,
-        FaultSpec::Loss { .. } | FaultSpec::Partition { .. } => return Vec::new(),
-    };
+        | FaultSpec::Join { peers, .. } => selected(world, peers),
+        FaultSpec::Loss { .. } | FaultSpec::Partition { .. } => Vec::new(),
+    }
+}
+
+/// The peers a checked selector names, each once, in the order named.
+pub(crate) fn selected(world: &World, selector: &Selector) -> Vec<PeerId> {
     let net = world.net();
     match selector {
         Selector::All => net.peers().collect(),
@@ -591,13 +625,8 @@ fn select(world: &World, spec: &FaultSpec) -> Vec<PeerId> {
             world.peers().type_id(name).map_or_else(Vec::new, |t| world.peers().members(t).to_vec())
         }
         Selector::Peers(ids) => {
-            let mut out: Vec<PeerId> = Vec::new();
-            for &p in ids {
-                if !out.contains(&PeerId(p)) {
-                    out.push(PeerId(p));
-                }
-            }
-            out
+            let mut seen = vec![false; net.peer_count()];
+            ids.iter().filter(|&&p| !std::mem::replace(&mut seen[p as usize], true)).map(|&p| PeerId(p)).collect()
         }
         Selector::Location(name) => match net.locations().id(name) {
             Some(l) => net.peers().filter(|&p| net.location(p) == l).collect(),

@@ -1,12 +1,13 @@
-//! The faults of p2psim.
+//! The faults of p2psim, and the workload: what happens to the world from outside.
 //!
 //! What it is: peers going down and coming back (scheduled, random, or by an availability model
 //! whose measured availability equals the configured one), bandwidth slowdowns restored exactly,
 //! churn with session and off-time distributions and permanent departures, peers joining during the
 //! run, message loss over a time window, network partitions (by lists or by location) that heal,
 //! correlated failures (every peer of a location at once), and snapshots of the live graph for
-//! animations. [`FaultSpec`] describes a fault; [`Faulty`] runs a [`World`](p2psim_services::World)
-//! with its faults.
+//! animations. [`FaultSpec`] describes a fault; [`Inject`] a message injected at peers at given
+//! times (the workload); [`Faulty`] runs a [`World`](p2psim_services::World) with its faults and
+//! its workload.
 //!
 //! Semantics follow P2PSimpy's `services/disruption.py`, with its oddities D1 (swapped names) and
 //! D2 (lost neighbours) resolved as documented on each item. Every fault is checked once
@@ -19,6 +20,8 @@
 
 mod faults;
 mod spec;
+mod workload;
 
 pub use faults::{Event, Faulty, GraphSnapshot, Step};
 pub use spec::{FaultCheckCx, FaultSpec, Groups, Selector, Timing};
+pub use workload::{Inject, MAX_INJECTIONS, Pick};

@@ -174,7 +174,7 @@ pub struct FaultCheckCx<'a> {
 }
 
 impl Selector {
-    fn check(&self, cx: &FaultCheckCx<'_>) -> Result<(), ConfigError> {
+    pub(crate) fn check(&self, cx: &FaultCheckCx<'_>) -> Result<(), ConfigError> {
         match self {
             Selector::All => Ok(()),
             Selector::Type(name) if !cx.type_names.contains(name) => Err(ConfigError::field(

@@ -7,6 +7,7 @@
 //! cell, per pending event) of the structures the run keeps, rounded up. A refusal names the field
 //! whose part dominates, and `--force` (for users who know better) runs it anyway.
 
+use p2psim_disruption::Selector;
 use p2psim_kernel::Param;
 use p2psim_services::{Relay, ServiceSpec};
 
@@ -137,6 +138,20 @@ impl Scenario {
                     messages += made;
                 }
             }
+        }
+        for (i, w) in exp.workload.iter().enumerate() {
+            let selected = match &w.peers {
+                Selector::All => n,
+                Selector::Type(name) => exp.peer_types.iter().position(|t| t.name == *name).map_or(0.0, members),
+                Selector::Peers(ids) => ids.len() as f64,
+                // At most every peer: the estimate does not place peers.
+                Selector::Location(_) => n,
+            };
+            let made = w.messages_at_most(selected as u64) as f64;
+            if made > 0.0 && made >= messages {
+                producer = (format!("workload[{i}].messages"), format!("{made:.0} injected messages"));
+            }
+            messages += made;
         }
         let mut memory = vec![
             Part { size: n * (250.0 + degree * 28.0), field: "peers".into(), what: format!("{n:.0} peers") },

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use p2psim_disruption::FaultSpec;
+use p2psim_disruption::{FaultSpec, Inject};
 use p2psim_net::{Delay, LatencyModel, TransmissionModel};
 use p2psim_services::{Physical, ServiceSpec};
 use serde::{Deserialize, Serialize};
@@ -146,10 +146,74 @@ pub struct TopologySpec {
     pub among: Vec<String>,
     /// Then links from the peers of a type to random others (clients to peers).
     pub attach: Vec<Attach>,
-    /// Then explicit links.
-    pub edges: Vec<(u32, u32)>,
+    /// Then explicit links, between peers named by number (`(0, 5)`) or by type and index
+    /// within the type (`(("client", 0), ("peer", 3))`, which stays right when another group's
+    /// size changes).
+    pub edges: Vec<(PeerRef, PeerRef)>,
     /// Links come up at time 0 (`false`), or by P2PSimpy's `Hello` exchange (`true`).
     pub hello: bool,
+}
+
+/// A peer in an experiment file: its number (peers are numbered group by group, in the order of
+/// `peers`), or its type and its index among that type's peers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PeerRef {
+    /// `5`: peer number 5.
+    Id(u32),
+    /// `("client", 0)`: the first peer of type `client`.
+    Typed(String, u32),
+}
+
+impl From<u32> for PeerRef {
+    fn from(id: u32) -> PeerRef {
+        PeerRef::Id(id)
+    }
+}
+
+impl std::fmt::Display for PeerRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PeerRef::Id(id) => write!(f, "{id}"),
+            PeerRef::Typed(t, i) => write!(f, "(\"{t}\", {i})"),
+        }
+    }
+}
+
+impl Serialize for PeerRef {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PeerRef::Id(id) => s.serialize_u32(*id),
+            PeerRef::Typed(t, i) => (t, i).serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PeerRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PeerRef, D::Error> {
+        use serde::de::{Error, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PeerRef;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a peer number, or a peer type and an index: (\"client\", 0)")
+            }
+            fn visit_u64<E: Error>(self, v: u64) -> Result<PeerRef, E> {
+                u32::try_from(v).map(PeerRef::Id).map_err(|_| E::custom(format!("peer {v} is beyond 2^32")))
+            }
+            fn visit_i64<E: Error>(self, v: i64) -> Result<PeerRef, E> {
+                u64::try_from(v).map_err(|_| E::custom(format!("peer {v} is negative"))).and_then(|v| self.visit_u64(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<PeerRef, A::Error> {
+                let t: String = a.next_element()?.ok_or_else(|| A::Error::invalid_length(0, &self))?;
+                let i: u32 = a.next_element()?.ok_or_else(|| A::Error::invalid_length(1, &self))?;
+                if a.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    return Err(A::Error::invalid_length(3, &self));
+                }
+                Ok(PeerRef::Typed(t, i))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// A service of a peer type.
@@ -247,6 +311,9 @@ pub struct Experiment {
     /// Faults.
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
+    /// Messages injected at peers at given times, without a producer.
+    #[serde(default)]
+    pub workload: Vec<Inject>,
     /// Analysis options.
     #[serde(default)]
     pub analysis: AnalysisSpec,
@@ -289,7 +356,7 @@ impl Experiment {
     /// error names the file, the line and column, and the field.
     pub fn from_ron(text: &str, file: &str) -> Result<Experiment, Error> {
         let source = Source::parse(text).map_err(|e| Error::at(file, e.pos, "", e.message))?;
-        let exp: Experiment = source.read().map_err(|e| Error::at(file, e.pos, "", e.message))?;
+        let exp: Experiment = source.read().map_err(|e| Error::at(file, e.pos, &source.path_at(e.pos), e.message))?;
         Scenario::check(&exp).map_err(|e| Error::located(file, &source, &e))?;
         Ok(exp)
     }

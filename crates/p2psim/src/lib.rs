@@ -43,11 +43,15 @@ pub use p2psim_disruption as disruption;
 pub use p2psim_kernel as kernel;
 pub use p2psim_net as net;
 pub use p2psim_services as services;
+/// The serde that configurations derive with: a protocol of your own can derive
+/// `p2psim::serde::{Serialize, Deserialize}` with `#[serde(crate = "p2psim::serde")]` and need no
+/// other dependency.
+pub use serde;
 
 pub use error::Error;
 pub use estimate::{Estimate, Limits};
 pub use experiment::{
-    AnalysisSpec, Attach, Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS, NetworkSpec, PeerGroup, PeerTables,
+    AnalysisSpec, Attach, Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS, NetworkSpec, PeerGroup, PeerRef, PeerTables,
     PeerTypeDef, ServiceRef, TopologySpec,
 };
 pub use outdir::{Lock, MARKER, check_output, remove_stale, write_file_atomically, write_folder_atomically};
@@ -70,9 +74,21 @@ pub mod experiments {
 
 /// The few types needed to write an experiment in Rust.
 pub mod prelude {
-    pub use crate::{Error, Experiment, Simulation};
-    pub use p2psim_disruption::{FaultSpec, Selector, Timing};
+    pub use crate::{Error, Experiment, Protocols, Simulation};
+    pub use p2psim_disruption::{FaultSpec, Inject, Pick, Selector, Timing};
     pub use p2psim_kernel::{Dist, Param, SimDuration, SimTime};
     pub use p2psim_net::PeerId;
     pub use p2psim_services::ServiceSpec;
+}
+
+/// What writing a protocol of your own takes: the protocol API of `p2psim-services`, gathered
+/// (see `docs/protocols.md`).
+pub mod protocol {
+    pub use p2psim_kernel::{ConfigError, Param, SimDuration, SimTime, TimerId};
+    pub use p2psim_net::PeerId;
+    pub use p2psim_services::testing::Harness;
+    pub use p2psim_services::{
+        BuildCx, CheckCx, Context, Exclusions, Injected, MsgId, MsgIdx, PeerInit, PeerParam, Protocol, Role,
+        RoundSchedule, Rounds, ServiceConfig, StorageNeeds, UserMessage,
+    };
 }

@@ -12,7 +12,7 @@ use p2psim_net::Locations;
 use p2psim_services::{CheckedTypes, PeerTypeSpec};
 
 use crate::error::Error;
-use crate::experiment::{Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS};
+use crate::experiment::{Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS, PeerRef};
 
 /// An experiment that passed every check, with what the checks resolved: the location table, the
 /// checked peer types, and how many peers each type has. Checking allocates nothing per peer.
@@ -23,6 +23,8 @@ pub struct Scenario {
     pub(crate) types: CheckedTypes,
     /// Peers of each type, by index into the types.
     pub(crate) counts: Vec<u64>,
+    /// The explicit edges, by peer number.
+    pub(crate) edges: Vec<(u32, u32)>,
 }
 
 impl Scenario {
@@ -100,13 +102,16 @@ impl Scenario {
             counts[names.iter().position(|n| *n == g.peer_type).expect("checked")] += u64::from(g.count);
         }
         check_probability("loss", exp.network.loss).map_err(|e| e.at("network"))?;
-        check_topology(exp, &names, &counts).map_err(|e| e.at("topology"))?;
+        let edges = check_topology(exp, &names, &counts).map_err(|e| e.at("topology"))?;
         let cx = FaultCheckCx { peers: total as u32, type_names: &names, locations: &locations };
         for (i, f) in exp.faults.iter().enumerate() {
             f.check(&cx).map_err(|e| e.at_index(i).at("faults"))?;
         }
+        for (i, w) in exp.workload.iter().enumerate() {
+            w.check(&cx).map_err(|e| e.at_index(i).at("workload"))?;
+        }
         check_analysis(exp, &names).map_err(|e| e.at("analysis"))?;
-        Ok(Scenario { experiment: exp.clone(), locations, types, counts })
+        Ok(Scenario { experiment: exp.clone(), locations, types, counts, edges })
     }
 }
 
@@ -131,8 +136,9 @@ fn check_name(name: &str) -> Result<(), ConfigError> {
     }
 }
 
-/// Checks the topology so that generating it cannot fail.
-fn check_topology(exp: &Experiment, names: &[String], counts: &[u64]) -> Result<(), ConfigError> {
+/// Checks the topology so that generating it cannot fail; returns the explicit edges by peer
+/// number.
+fn check_topology(exp: &Experiment, names: &[String], counts: &[u64]) -> Result<Vec<(u32, u32)>, ConfigError> {
     let t = &exp.topology;
     let known = |name: &str| names.iter().position(|n| n == name).map(|i| i as u16);
     let unknown = |name: &str| format!("unknown peer type `{name}` (defined: {})", names.join(", "));
@@ -197,20 +203,47 @@ fn check_topology(exp: &Experiment, names: &[String], counts: &[u64]) -> Result<
         }
     }
     let n: u64 = counts.iter().sum();
-    for (i, &(a, b)) in t.edges.iter().enumerate() {
-        let at = |e: ConfigError| e.at_index(i).at("edges");
-        if u64::from(a.max(b)) >= n {
-            return Err(at(ConfigError::here(format!(
-                "({a}, {b}) names peer {}, which does not exist: the experiment has {n} peers (0 to {})",
-                a.max(b),
+    // The first peer of each type in each group, to number peers named by type and index.
+    let resolve = |r: &PeerRef| -> Result<u32, String> {
+        match r {
+            PeerRef::Id(id) if u64::from(*id) < n => Ok(*id),
+            PeerRef::Id(id) => Err(format!(
+                "names peer {id}, which does not exist: the experiment has {n} peers (0 to {})",
                 n.saturating_sub(1)
-            ))));
+            )),
+            PeerRef::Typed(name, index) => {
+                let t = known(name).ok_or_else(|| format!("names {}", unknown(name)))?;
+                let mut first = 0u64;
+                let mut left = u64::from(*index);
+                for g in &exp.peers {
+                    let c = u64::from(g.count);
+                    if known(&g.peer_type) == Some(t) {
+                        if left < c {
+                            return Ok((first + left) as u32);
+                        }
+                        left -= c;
+                    }
+                    first += c;
+                }
+                Err(format!("names peer {index} of type `{name}`, which has {} peers", counts[usize::from(t)]))
+            }
         }
+    };
+    let mut edges = Vec::with_capacity(t.edges.len());
+    for (i, (a, b)) in t.edges.iter().enumerate() {
+        let at = |e: ConfigError| e.at_index(i).at("edges");
+        let pair = (resolve(a), resolve(b));
+        let (a, b) = match pair {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) => return Err(at(ConfigError::here(e).at_index(0))),
+            (_, Err(e)) => return Err(at(ConfigError::here(e).at_index(1))),
+        };
         if a == b {
-            return Err(at(ConfigError::here(format!("({a}, {b}) links a peer to itself"))));
+            return Err(at(ConfigError::here(format!("links peer {a} to itself"))));
         }
+        edges.push((a, b));
     }
-    Ok(())
+    Ok(edges)
 }
 
 fn check_analysis(exp: &Experiment, names: &[String]) -> Result<(), ConfigError> {

@@ -23,7 +23,7 @@ pub struct Simulation {
 }
 
 /// Draws the initial topology. The scenario's checks made every step possible.
-fn topology(exp: &Experiment, kinds: &[u16], type_names: &[String]) -> Topology {
+fn topology(exp: &Experiment, kinds: &[u16], type_names: &[String], explicit: &[(u32, u32)]) -> Topology {
     let n = kinds.len() as u32;
     let mut rng = Seed(exp.seed).stream(StreamKey::new("topology"));
     let ids_of = |names: &[String]| -> Vec<PeerId> {
@@ -51,7 +51,7 @@ fn topology(exp: &Experiment, kinds: &[u16], type_names: &[String]) -> Topology 
         t.add_random_links(&who, a.links, &to, &mut rng).expect("the scenario checked there are enough peers");
     }
     let mut edges: Vec<(u32, u32)> = t.edges().iter().map(|&(a, b)| (a.0, b.0)).collect();
-    edges.extend(exp.topology.edges.iter().copied());
+    edges.extend(explicit.iter().copied());
     Topology::from_edges(n, &edges).expect("the scenario checked the explicit edges")
 }
 
@@ -65,9 +65,9 @@ impl Simulation {
     /// and starts every service. Cannot fail.
     pub fn from_scenario(scenario: Scenario) -> Simulation {
         let kinds = scenario.kinds();
-        let Scenario { experiment: exp, locations, types, .. } = scenario;
+        let Scenario { experiment: exp, locations, types, edges, .. } = scenario;
         let type_names: Vec<String> = exp.peer_types.iter().map(|t| t.name.clone()).collect();
-        let topology = topology(&exp, &kinds, &type_names);
+        let topology = topology(&exp, &kinds, &type_names, &edges);
         let net = NetConfig {
             latency: exp.network.latency,
             transmission: exp.network.transmission,
@@ -82,6 +82,7 @@ impl Simulation {
             None => world.services().find(|&s| world.service_role(s) == Role::Dissemination),
         };
         let mut model = Faulty::new(world, &exp.faults);
+        model.set_workload(&exp.workload);
         if exp.network.account_known_copies {
             model.world.account_known_copies(SimTime::from_millis(exp.until_ms));
         }

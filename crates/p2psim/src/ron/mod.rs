@@ -57,6 +57,61 @@ impl Source {
     }
 }
 
+impl Source {
+    /// The field a position is in, as a path (`peer_types[1].physical.location`), for errors that
+    /// serde reports with a position only; empty at the top.
+    pub(crate) fn path_at(&self, pos: Pos) -> String {
+        let mut path = String::new();
+        let mut best = String::new();
+        path_to(&self.root, pos, &mut path, &mut best);
+        best
+    }
+}
+
+/// Depth first: the deepest path whose value (or field name) starts at `pos` goes into `best`.
+fn path_to(node: &Node, pos: Pos, path: &mut String, best: &mut String) {
+    if node.pos == pos && path.len() > best.len() {
+        best.clone_from(path);
+    }
+    let len = path.len();
+    match &node.kind {
+        Kind::Fields(fields) => {
+            for f in fields {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&f.name);
+                if f.pos == pos && path.len() > best.len() {
+                    best.clone_from(path);
+                }
+                path_to(&f.value, pos, path, best);
+                path.truncate(len);
+            }
+        }
+        Kind::Named(_, body) => path_to(body, pos, path, best),
+        Kind::List(items) | Kind::Tuple(items) => {
+            for (i, n) in items.iter().enumerate() {
+                path.push_str(&format!("[{i}]"));
+                path_to(n, pos, path, best);
+                path.truncate(len);
+            }
+        }
+        Kind::Map(entries) => {
+            for (k, v) in entries {
+                if let Kind::Str(name) | Kind::Ident(name) = &k.kind {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(name);
+                    path_to(v, pos, path, best);
+                    path.truncate(len);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// One step along a path: the value, and where to point for it.
 fn step<'a>(node: &'a Node, seg: &Segment) -> Option<(&'a Node, Pos)> {
     match (&node.kind, seg) {
@@ -106,5 +161,14 @@ mod tests {
         assert_eq!(at(missing), Pos { line: 3, col: 34 });
         let duration = ConfigError::field("duration", "x").at("timing").at_index(0).at("faults");
         assert_eq!(at(duration), Pos { line: 5, col: 69 });
+    }
+
+    #[test]
+    fn a_position_is_named_by_the_field_it_is_in() {
+        let text = "Experiment(\n  peer_types: [\n    (name: \"a\", physical: (location: Const(\"Ohio\"))),\n  ],\n)";
+        let s = Source::parse(text).unwrap();
+        assert_eq!(s.path_at(Pos { line: 3, col: 38 }), "peer_types[0].physical.location");
+        assert_eq!(s.path_at(Pos { line: 3, col: 17 }), "peer_types[0].physical", "a field's name");
+        assert_eq!(s.path_at(Pos { line: 1, col: 1 }), "");
     }
 }

@@ -252,7 +252,7 @@ impl SweepSpec {
         let file = path.display().to_string();
         let text = crate::experiment::read_text(path)?;
         let source = Source::parse(&text).map_err(|e| Error::at(&file, e.pos, "", e.message))?;
-        let spec: SweepSpec = source.read().map_err(|e| Error::at(&file, e.pos, "", e.message))?;
+        let spec: SweepSpec = source.read().map_err(|e| Error::at(&file, e.pos, &source.path_at(e.pos), e.message))?;
         let base = match &spec.base {
             Base::Inline(exp) => {
                 crate::scenario::Scenario::check(exp)

@@ -8,6 +8,7 @@ mod loader;
 mod output;
 mod sweep;
 mod tutorial;
+mod workload;
 
 use p2psim::Experiment;
 
