@@ -2,6 +2,7 @@
 
 use p2psim_services::Messages;
 
+use crate::per_message::MessageStats;
 use crate::summary::Tables;
 #[cfg(doc)]
 use crate::traffic::TrafficTable;
@@ -36,6 +37,49 @@ pub fn delays_csv(t: &Tables, messages: &Messages) -> String {
             ])
             .expect("memory");
         }
+    }
+    finish(w)
+}
+
+/// `messages.csv`: one row per message: its id, producer, sequence number and production time,
+/// then its [`MessageStats`]: analysed peers that have it and that received it, mean and last
+/// first-receipt delay, mean and farthest hops, copies received, relative message redundancy
+/// (empty where undefined).
+pub fn messages_csv(stats: &[MessageStats], t: &Tables, messages: &Messages) -> String {
+    let mut w = writer();
+    w.write_record([
+        "message",
+        "producer",
+        "seq",
+        "produced_ms",
+        "reached",
+        "receivers",
+        "delay_mean_ms",
+        "delay_last_ms",
+        "hops_mean",
+        "hops_last",
+        "received",
+        "rmr",
+    ])
+    .expect("memory");
+    let num = |x: f64| if x.is_finite() { format!("{x:.6}") } else { String::new() };
+    for (s, &m) in stats.iter().zip(&t.delays.messages) {
+        let id = messages.id(m);
+        w.write_record([
+            id.to_string(),
+            id.producer.0.to_string(),
+            id.seq.to_string(),
+            ms(messages.produced_at(m).as_millis_f64()),
+            s.reached.to_string(),
+            s.receivers.to_string(),
+            num(s.delay_mean),
+            num(s.delay_last),
+            num(s.hops_mean),
+            num(s.hops_last),
+            s.received.to_string(),
+            num(s.rmr),
+        ])
+        .expect("memory");
     }
     finish(w)
 }

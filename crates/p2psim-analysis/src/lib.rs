@@ -2,7 +2,8 @@
 //!
 //! What it is: the tutorial's tables and figures, computed from a finished (or paused) run — the
 //! delay table (message × peer: first receipt minus production), convergence (time to reach a
-//! fraction of the peers), redundancy (copies per peer and message), traffic per second per peer
+//! fraction of the peers), redundancy (copies per peer and message), hops, the figures of each
+//! message (reach, last receipt, farthest hop, relative message redundancy), traffic per second per peer
 //! with silent seconds as zeros, and the run's [`Summary`] with stable key order and fixed float
 //! formatting; CSV text of each table; and plots drawn in pure Rust with a shipped font.
 //!
@@ -10,14 +11,18 @@
 //! reads storages, the message registry and the traffic monitors.
 
 mod csv_out;
+mod per_message;
 pub mod plot;
 mod summary;
 mod tables;
 mod traffic;
 
-pub use csv_out::{convergence_csv, copies_csv, delays_csv, traffic_csv, traffic_per_second_csv};
-pub use summary::{Summary, Tables, fixed, numbers};
-pub use tables::{Table, copies_table, delay_table, mean, median, quantile, time_to_fraction, tutorial_mean_delay};
+pub use csv_out::{convergence_csv, copies_csv, delays_csv, messages_csv, traffic_csv, traffic_per_second_csv};
+pub use per_message::{MessageStats, per_message};
+pub use summary::{Delays, Summary, Tables, fixed, numbers};
+pub use tables::{
+    Table, copies_table, delay_table, hops_table, mean, median, quantile, time_to_fraction, tutorial_mean_delay,
+};
 pub use traffic::TrafficTable;
 
 /// A JSON value, as the summaries use.

@@ -7,11 +7,15 @@ use p2psim_net::DropReason;
 use p2psim_services::{ServiceId, World};
 use serde_json::{Value, json};
 
-use crate::tables::{Table, copies_table, delay_table, mean, quantile, tutorial_mean_delay};
+use crate::per_message::{MessageStats, per_message};
+use crate::tables::{Table, copies_table, delay_table, hops_table, mean, quantile, tutorial_mean_delay};
 use crate::traffic::TrafficTable;
 
-/// Every figure of a run's summary. Floats are rounded to 6 decimals when written, and keys are
-/// written in sorted order, so that the same run gives the same bytes.
+/// Every figure of a run's summary, each defined once. Floats are rounded to 6 decimals when
+/// written, and keys are written in sorted order, so that the same run gives the same bytes.
+///
+/// The message figures are over the analysed peers (the gossip service's) and every message
+/// produced; see `docs/experiments.md` for what each key of `summary.json` counts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
     /// The experiment's name.
@@ -31,27 +35,34 @@ pub struct Summary {
     pub messages_produced: usize,
     /// Fraction of (message, peer) cells reached.
     pub delivery_ratio: f64,
-    /// Delay of reached cells, ms: mean, p50, p90, p99, max.
-    pub delay_ms: [f64; 5],
-    /// Copies per reached cell: mean, max.
+    /// Fraction of (message, peer) cells never reached: `1 − delivery_ratio` (Demers' residue
+    /// s), NaN without messages.
+    pub residue: f64,
+    /// First-receipt delays of the reached cells, ms: mean, p50, p90, p99 (quantiles
+    /// interpolated linearly, as pandas' `quantile`), max; and `last`, the mean over messages of
+    /// each message's last first receipt.
+    pub delay_ms: Delays,
+    /// The tutorial's mean delay: each peer's mean over the messages it got, then the mean over
+    /// peers (notebook 03's `df.mean().mean()`; peers weigh the same however many messages
+    /// reached them, so it differs from `delay_ms.mean` when delivery is uneven).
+    pub tutorial_mean_delay_ms: f64,
+    /// Hops of first copies received: mean, max, and `last`, the mean over messages of each
+    /// message's farthest first copy (dissemination latency in hops).
+    pub hops: (f64, f64, f64),
+    /// Copies per reached cell (every store counted, the producer's own included): mean, max.
     pub copies: (f64, u32),
-    /// Relative message redundancy: copies received beyond the first, per reached cell
-    /// (`mean copies − 1`; 0 means no redundant copy at all).
+    /// Relative message redundancy, mean over the messages someone received: copies received
+    /// per receiver minus one (Plumtree's `m / (n − 1) − 1`).
     pub rmr: f64,
+    /// Sent by the analysed peers, per peer and per message produced: messages of every kind the
+    /// gossip service handles, update copies among them (Demers' traffic m), bytes.
+    pub sent_per_peer: (f64, f64, f64),
+    /// Messages and bytes sent by all peers, by message kind (the kinds services handle).
+    pub sent_by_kind: BTreeMap<String, (u64, u64)>,
     /// Received bytes per second per peer: mean, median over peers.
     pub bytes_per_s_per_peer: (f64, f64),
     /// Received messages per second per peer: mean, median over peers.
     pub msgs_per_s_per_peer: (f64, f64),
-    /// Fraction of (message, peer) cells never reached.
-    pub residue: f64,
-    /// Messages sent by the gossip service, per peer and per message.
-    pub traffic_per_peer: f64,
-    /// Mean delay of reached cells, ms.
-    pub t_ave_ms: f64,
-    /// Mean over messages of the last first-receipt delay, ms.
-    pub t_last_ms: f64,
-    /// The tutorial's mean delay (per-peer means, then their mean), ms.
-    pub tutorial_mean_delay_ms: f64,
     /// Messages dropped by the network, by reason.
     pub dropped: BTreeMap<&'static str, u64>,
     /// Delivered messages no service handled.
@@ -62,6 +73,23 @@ pub struct Summary {
     pub mean_degree: f64,
 }
 
+/// Delay figures, ms.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Delays {
+    /// Mean over reached cells.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest.
+    pub max: f64,
+    /// Mean over messages of the last first receipt.
+    pub last: f64,
+}
+
 /// The tables a summary is computed from, kept for CSV and plots.
 #[derive(Clone, Debug)]
 pub struct Tables {
@@ -69,6 +97,8 @@ pub struct Tables {
     pub delays: Table<f64>,
     /// Copies.
     pub copies: Table<u32>,
+    /// Hops of first copies.
+    pub hops: Table<u8>,
     /// Received traffic per second.
     pub traffic: TrafficTable,
 }
@@ -77,18 +107,19 @@ impl Tables {
     /// Reads the tables of gossip service `slot` from a run that ended at `until`; without a gossip
     /// service, the message tables are empty and traffic covers every peer.
     pub fn new(world: &World, slot: Option<ServiceId>, until: SimTime) -> Tables {
-        let (delays, copies) = match slot {
-            Some(slot) => (delay_table(world, slot), copies_table(world, slot)),
+        let (delays, copies, hops) = match slot {
+            Some(slot) => (delay_table(world, slot), copies_table(world, slot), hops_table(world, slot)),
             None => {
                 let peers: Vec<_> = world.net().peers().collect();
                 (
+                    Table { messages: Vec::new(), peers: peers.clone(), cells: Vec::new() },
                     Table { messages: Vec::new(), peers: peers.clone(), cells: Vec::new() },
                     Table { messages: Vec::new(), peers, cells: Vec::new() },
                 )
             }
         };
         let traffic = TrafficTable::new(world.net().monitors(), &delays.peers, until);
-        Tables { delays, copies, traffic }
+        Tables { delays, copies, hops, traffic }
     }
 }
 
@@ -108,17 +139,35 @@ impl Summary {
         let copies: Vec<f64> = t.copies.values().map(f64::from).collect();
         let bytes = t.traffic.bytes_f64();
         let msgs = t.traffic.msgs_f64();
-        let lasts: Vec<f64> =
-            t.delays.cells.iter().filter_map(|row| row.iter().flatten().copied().max_by(f64::total_cmp)).collect();
+        let stats = per_message(t, world.messages());
+        let of = |f: fn(&MessageStats) -> f64| -> Vec<f64> { stats.iter().map(f).filter(|x| !x.is_nan()).collect() };
+        // Every first copy received weighs the same: messages weigh by their receivers.
+        let receivers: usize = stats.iter().map(|s| s.receivers).sum();
+        let hops_sum: f64 = stats.iter().filter(|s| s.receivers > 0).map(|s| s.hops_mean * s.receivers as f64).sum();
         let n = t.delays.peers.len().max(1) as f64;
         let m = t.delays.messages.len().max(1) as f64;
-        let sent: u64 = slot.map_or(0, |s| u64::from(world.service_traffic(s).msgs));
+        let (sent, updates) = match slot {
+            Some(s) => (world.service_traffic(s), world.service_updates(s)),
+            None => (Default::default(), 0),
+        };
         let links = world.net().link_count();
         let peer_count = world.net().peer_count().max(1);
         let mut peers = BTreeMap::new();
         for name in world.peers().type_names() {
             let id = world.peers().type_id(name).expect("listed");
             peers.insert(name.clone(), world.peers().members(id).len());
+        }
+        let mut sent_by_kind = BTreeMap::new();
+        for k in world.kinds().all() {
+            let (mut msgs, mut bytes) = (0u64, 0u64);
+            for p in world.net().peers() {
+                let t = world.sent_by_kind(p, k);
+                msgs += u64::from(t.msgs);
+                bytes += t.bytes;
+            }
+            if msgs > 0 {
+                sent_by_kind.insert(world.kinds().name(k).to_owned(), (msgs, bytes));
+            }
         }
         let counters = world.net().counters();
         let dropped = DropReason::ALL.iter().map(|&r| (r.name(), counters.dropped(r))).collect();
@@ -132,22 +181,27 @@ impl Summary {
             arrivals_accounted: counters.accounted,
             messages_produced: world.messages().len(),
             delivery_ratio: ratio,
-            delay_ms: [
-                mean(&delays),
-                quantile(&delays, 0.5),
-                quantile(&delays, 0.9),
-                quantile(&delays, 0.99),
-                delays.last().copied().unwrap_or(f64::NAN),
-            ],
+            residue: if t.delays.cell_count() == 0 { f64::NAN } else { 1.0 - ratio },
+            delay_ms: Delays {
+                mean: mean(&delays),
+                p50: quantile(&delays, 0.5),
+                p90: quantile(&delays, 0.9),
+                p99: quantile(&delays, 0.99),
+                max: delays.last().copied().unwrap_or(f64::NAN),
+                last: mean(&of(|s| s.delay_last)),
+            },
+            tutorial_mean_delay_ms: tutorial_mean_delay(&t.delays),
+            hops: (
+                if receivers == 0 { f64::NAN } else { hops_sum / receivers as f64 },
+                of(|s| s.hops_last).into_iter().reduce(f64::max).unwrap_or(f64::NAN),
+                mean(&of(|s| s.hops_last)),
+            ),
             copies: (mean(&copies), t.copies.values().max().unwrap_or(0)),
-            rmr: mean(&copies) - 1.0,
+            rmr: mean(&of(|s| s.rmr)),
+            sent_per_peer: (f64::from(sent.msgs) / (n * m), updates as f64 / (n * m), sent.bytes as f64 / (n * m)),
+            sent_by_kind,
             bytes_per_s_per_peer: (TrafficTable::mean_of_means(&bytes), TrafficTable::median_of_peer_means(&bytes)),
             msgs_per_s_per_peer: (TrafficTable::mean_of_means(&msgs), TrafficTable::median_of_peer_means(&msgs)),
-            residue: if t.delays.cell_count() == 0 { f64::NAN } else { 1.0 - ratio },
-            traffic_per_peer: sent as f64 / (n * m),
-            t_ave_ms: mean(&delays),
-            t_last_ms: mean(&lasts),
-            tutorial_mean_delay_ms: tutorial_mean_delay(&t.delays),
             dropped,
             unhandled: world.unhandled(),
             links,
@@ -157,6 +211,12 @@ impl Summary {
 
     /// The summary as JSON text: sorted keys, floats rounded to 6 decimals, NaN as `null`.
     pub fn to_json(&self) -> String {
+        let d = &self.delay_ms;
+        let by_kind: BTreeMap<&str, Value> = self
+            .sent_by_kind
+            .iter()
+            .map(|(k, &(msgs, bytes))| (k.as_str(), json!({ "messages": msgs, "bytes": bytes })))
+            .collect();
         let v = json!({
             "experiment": self.experiment,
             "seed": self.seed,
@@ -167,22 +227,27 @@ impl Summary {
             "arrivals_accounted": self.arrivals_accounted,
             "messages_produced": self.messages_produced,
             "delivery_ratio": fixed(self.delivery_ratio),
+            "residue": fixed(self.residue),
             "delay_ms": {
-                "mean": fixed(self.delay_ms[0]),
-                "p50": fixed(self.delay_ms[1]),
-                "p90": fixed(self.delay_ms[2]),
-                "p99": fixed(self.delay_ms[3]),
-                "max": fixed(self.delay_ms[4]),
+                "mean": fixed(d.mean),
+                "p50": fixed(d.p50),
+                "p90": fixed(d.p90),
+                "p99": fixed(d.p99),
+                "max": fixed(d.max),
+                "last": fixed(d.last),
             },
+            "tutorial_mean_delay_ms": fixed(self.tutorial_mean_delay_ms),
+            "hops": { "mean": fixed(self.hops.0), "max": fixed(self.hops.1), "last": fixed(self.hops.2) },
             "copies": { "mean": fixed(self.copies.0), "max": self.copies.1 },
             "relative_message_redundancy": fixed(self.rmr),
+            "sent_per_peer": {
+                "messages": fixed(self.sent_per_peer.0),
+                "updates": fixed(self.sent_per_peer.1),
+                "bytes": fixed(self.sent_per_peer.2),
+            },
+            "sent_by_kind": by_kind,
             "bytes_per_s_per_peer": { "mean": fixed(self.bytes_per_s_per_peer.0), "median": fixed(self.bytes_per_s_per_peer.1) },
             "msgs_per_s_per_peer": { "mean": fixed(self.msgs_per_s_per_peer.0), "median": fixed(self.msgs_per_s_per_peer.1) },
-            "residue": fixed(self.residue),
-            "traffic_per_peer": fixed(self.traffic_per_peer),
-            "t_ave_ms": fixed(self.t_ave_ms),
-            "t_last_ms": fixed(self.t_last_ms),
-            "tutorial_mean_delay_ms": fixed(self.tutorial_mean_delay_ms),
             "dropped": self.dropped,
             "unhandled": self.unhandled,
             "links": self.links,
@@ -194,7 +259,9 @@ impl Summary {
 
 impl Summary {
     /// Every number of `summary.json` by name (nested keys joined by `.`: `delay_ms.mean`), for a
-    /// run whose peer types are `types`: what a sweep can report and plot.
+    /// run whose peer types are `types`: what a sweep can report and plot. The figures by message
+    /// kind (`sent_by_kind.KIND.messages`, `.bytes`) depend on the protocols and are not listed;
+    /// [`Summary::is_metric`] accepts them.
     pub fn metric_names(types: &[String]) -> Vec<String> {
         let placeholder = Summary {
             experiment: String::new(),
@@ -205,16 +272,16 @@ impl Summary {
             arrivals_accounted: 0,
             messages_produced: 0,
             delivery_ratio: 0.0,
-            delay_ms: [0.0; 5],
+            residue: 0.0,
+            delay_ms: Delays::default(),
+            tutorial_mean_delay_ms: 0.0,
+            hops: (0.0, 0.0, 0.0),
             copies: (0.0, 0),
             rmr: 0.0,
+            sent_per_peer: (0.0, 0.0, 0.0),
+            sent_by_kind: BTreeMap::new(),
             bytes_per_s_per_peer: (0.0, 0.0),
             msgs_per_s_per_peer: (0.0, 0.0),
-            residue: 0.0,
-            traffic_per_peer: 0.0,
-            t_ave_ms: 0.0,
-            t_last_ms: 0.0,
-            tutorial_mean_delay_ms: 0.0,
             dropped: DropReason::ALL.iter().map(|&r| (r.name(), 0)).collect(),
             unhandled: 0,
             links: 0,
@@ -222,6 +289,15 @@ impl Summary {
         };
         let json: Value = serde_json::from_str(&placeholder.to_json()).expect("the summary is JSON");
         numbers(&json).into_keys().filter(|k| k != "seed").collect()
+    }
+
+    /// True if `name` names a number of a summary of a run whose peer types are `types`.
+    pub fn is_metric(name: &str, types: &[String]) -> bool {
+        let by_kind = name
+            .strip_prefix("sent_by_kind.")
+            .and_then(|rest| rest.rsplit_once('.'))
+            .is_some_and(|(kind, field)| !kind.is_empty() && matches!(field, "messages" | "bytes"));
+        by_kind || Summary::metric_names(types).iter().any(|m| m == name)
     }
 }
 

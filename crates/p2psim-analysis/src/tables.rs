@@ -57,13 +57,28 @@ pub fn copies_table(world: &World, slot: ServiceId) -> Table<u32> {
     Table { messages, peers, cells }
 }
 
-/// The `q`-quantile of sorted values (nearest rank); NaN when empty.
+/// Hops of the first copy, for each message and each peer of `slot` (absent where never
+/// received).
+pub fn hops_table(world: &World, slot: ServiceId) -> Table<u8> {
+    let peers = world.service_members(slot).to_vec();
+    let messages: Vec<MsgIdx> = world.messages().all().collect();
+    let cells =
+        messages.iter().map(|&m| peers.iter().map(|&p| world.record(slot, p, m).map(|r| r.hops)).collect()).collect();
+    Table { messages, peers, cells }
+}
+
+/// The `q`-quantile of sorted values, interpolated linearly between the two nearest ranks (the
+/// default of pandas' and numpy's `quantile`, so that a user recomputing it from `delays.csv`
+/// gets the same number); NaN when empty.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
+    match sorted.len() {
+        0 => f64::NAN,
+        n => {
+            let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
+            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+            sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+        }
     }
-    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
-    sorted[rank.min(sorted.len()) - 1]
 }
 
 /// The median of values (mean of the middle two for an even count); NaN when empty.
@@ -108,4 +123,20 @@ pub fn tutorial_mean_delay(delays: &Table<f64>) -> f64 {
         })
         .collect();
     mean(&per_peer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_as_pandas_does() {
+        // pandas.Series([1, 2, 3, 4]).quantile(q) for q = 0, 0.5, 0.9, 0.99, 1.
+        let v = [1.0, 2.0, 3.0, 4.0];
+        let got: Vec<f64> = [0.0, 0.5, 0.9, 0.99, 1.0].iter().map(|&q| quantile(&v, q)).collect();
+        let want = [1.0, 2.5, 3.7, 3.97, 4.0];
+        assert!(got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-12), "{got:?}");
+        assert_eq!(quantile(&[7.0], 0.99), 7.0);
+        assert!(quantile(&[], 0.5).is_nan());
+    }
 }

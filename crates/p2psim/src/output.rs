@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use p2psim_analysis::{
-    Summary, Tables, convergence_csv, copies_csv, delays_csv, plot, traffic_csv, traffic_per_second_csv,
+    Summary, Tables, convergence_csv, copies_csv, delays_csv, messages_csv, per_message, plot, traffic_csv,
+    traffic_per_second_csv,
 };
 use p2psim_net::PeerState;
 
@@ -30,7 +31,7 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Error> {
 }
 
 /// Writes everything about a finished run into `dir` (which must exist): `experiment.ron` (the
-/// resolved experiment, rerunnable as is), `summary.json`, `convergence.csv`,
+/// resolved experiment, rerunnable as is), `summary.json`, `convergence.csv`, `messages.csv`,
 /// `traffic-per-second.csv`, `topology.dot`, the per-peer tables `delays.csv`, `copies.csv` and
 /// `traffic.csv` unless `analysis.peer_tables` leaves them out, and, when the experiment asks for
 /// plots, PNG heatmaps (with the per-peer tables), histogram, traffic and convergence plots, and
@@ -54,6 +55,7 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
     let msgs = p2psim_analysis::TrafficTable::per_second(&tables.traffic.msgs_f64());
     write(dir, "traffic-per-second.csv", &traffic_per_second_csv(&bytes, &msgs))?;
     write(dir, "convergence.csv", &convergence_csv(&tables, messages))?;
+    write(dir, "messages.csv", &messages_csv(&per_message(&tables, messages), &tables, messages))?;
     if exp.analysis.plots && !tables.delays.messages.is_empty() {
         let plot_err = |e: plot::PlotError| Error::Io { file: e.path, message: e.message };
         if peer_tables {

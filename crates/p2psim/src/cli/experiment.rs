@@ -118,15 +118,16 @@ fn describe(t: &Timed) {
         return;
     }
     println!(
-        "{:>14}: {} peers, {} messages, {} events ({times}); delivered {:.1}% of (message, peer) pairs, mean delay {:.1} ms (p99 {:.1}), {:.2} copies per delivery, {:.0} bytes/s received per peer",
+        "{:>14}: {} peers, {} messages, {} events ({times}); delivered {:.1}% of (message, peer) pairs, mean delay {:.1} ms (p99 {:.1}), {:.1} hops on average, relative message redundancy {:.2}, {:.0} bytes/s received per peer",
         s.experiment,
         s.peers.values().sum::<usize>(),
         s.messages_produced,
         t.events,
         100.0 * s.delivery_ratio,
-        s.delay_ms[0],
-        s.delay_ms[3],
-        s.copies.0,
+        s.delay_ms.mean,
+        s.delay_ms.p99,
+        s.hops.0,
+        s.rmr,
         s.bytes_per_s_per_peer.0,
     );
 }

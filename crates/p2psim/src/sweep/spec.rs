@@ -339,13 +339,16 @@ impl SweepSpec {
                 ),
             ));
         }
-        let known =
-            p2psim_analysis::Summary::metric_names(&base.peer_types.iter().map(|t| t.name.clone()).collect::<Vec<_>>());
+        let types: Vec<String> = base.peer_types.iter().map(|t| t.name.clone()).collect();
         for (i, m) in self.metrics.iter().enumerate() {
-            if !known.contains(m) {
+            if !p2psim_analysis::Summary::is_metric(m, &types) {
                 return Err(Error::input(
                     &format!("metrics[{i}]"),
-                    format!("`{m}` is not a figure of the summary; the figures are {}", known.join(", ")),
+                    format!(
+                        "`{m}` is not a figure of the summary; the figures are {}, and sent_by_kind.KIND.messages \
+                         or .bytes",
+                        p2psim_analysis::Summary::metric_names(&types).join(", ")
+                    ),
                 ));
             }
         }

@@ -5,6 +5,7 @@ mod errors;
 mod golden;
 mod known_copies;
 mod loader;
+mod measures;
 mod output;
 mod sweep;
 mod tutorial;
