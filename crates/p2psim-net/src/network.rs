@@ -350,6 +350,9 @@ pub struct Network<M> {
     config: NetConfig,
     latency: LatencySampler,
     loss_rng: SimRng,
+    /// Loss between pairs of locations on top of `config.loss`, row by row (`locations²`
+    /// entries, symmetric); `None` while no pair has its own, so the common path reads one field.
+    pair_loss: Option<Box<[f64]>>,
     location: Vec<LocationId>,
     upload: Vec<f64>,
     download: Vec<f64>,
@@ -394,6 +397,7 @@ impl<M: Payload> Network<M> {
         Ok(Network {
             latency: LatencySampler::new(locations, config.latency, seed),
             loss_rng: seed.stream(StreamKey::new("loss")),
+            pair_loss: None,
             location: peers.iter().map(|p| p.location).collect(),
             upload: peers.iter().map(|p| p.upload).collect(),
             download: peers.iter().map(|p| p.download).collect(),
@@ -531,6 +535,33 @@ impl<M: Payload> Network<M> {
         }
         self.config.loss = p;
         Ok(())
+    }
+
+    /// Sets the probability that a message sent from now on between locations `a` and `b` (either
+    /// way) is lost, on top of the network-wide loss: a message survives both apart.
+    pub fn set_loss_between(&mut self, a: LocationId, b: LocationId, p: f64) -> Result<(), NetError> {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(NetError::BadProbability(p));
+        }
+        let l = self.latency.locations().len();
+        if a.index() >= l || b.index() >= l {
+            return Err(NetError::UnknownLocation { peer: PeerId(u32::MAX), location: a.0.max(b.0) });
+        }
+        let m = self.pair_loss.get_or_insert_with(|| vec![0.0; l * l].into_boxed_slice());
+        m[a.index() * l + b.index()] = p;
+        m[b.index() * l + a.index()] = p;
+        Ok(())
+    }
+
+    /// The probability that a message sent now from a peer at `a` to one at `b` is lost.
+    pub fn loss_between(&self, a: LocationId, b: LocationId) -> f64 {
+        match &self.pair_loss {
+            None => self.config.loss,
+            Some(m) => {
+                let l = self.latency.locations().len();
+                1.0 - (1.0 - self.config.loss) * (1.0 - m[a.index() * l + b.index()])
+            }
+        }
     }
 
     /// Splits the network: from now on (and for messages in flight) messages between peers of
@@ -737,7 +768,11 @@ impl<M: Payload> Network<M> {
         let size = msg.size();
         self.monitors.sent(from, now, size, msg.kind(), msg.updates());
         self.counters.sent += 1;
-        if self.config.loss > 0.0 && self.loss_rng.random_bool(self.config.loss) {
+        let loss = match self.pair_loss {
+            None => self.config.loss,
+            Some(_) => self.loss_between(self.location(from), self.location(to)),
+        };
+        if loss > 0.0 && self.loss_rng.random_bool(loss) {
             self.drop_msg(DropReason::Lost);
             return Err(DropReason::Lost);
         }

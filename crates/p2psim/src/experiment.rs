@@ -48,6 +48,9 @@ pub struct NetworkSpec {
     pub transmission: TransmissionModel,
     /// Probability that a message is lost, for the whole run.
     pub loss: f64,
+    /// Loss between two locations, either way, on top of `loss` (a message survives both apart):
+    /// `[("Ohio", "Tokyo", 0.05)]`.
+    pub loss_between: Vec<(String, String, f64)>,
     /// Record traffic per peer and second.
     pub monitors: bool,
     /// Count a gossip copy to a peer that already has it when it is sent, instead of as an arrival
@@ -63,6 +66,7 @@ impl Default for NetworkSpec {
             latency: LatencyModel::default(),
             transmission: TransmissionModel::default(),
             loss: 0.0,
+            loss_between: Vec::new(),
             monitors: true,
             account_known_copies: true,
         }

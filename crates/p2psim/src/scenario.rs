@@ -102,6 +102,21 @@ impl Scenario {
             counts[names.iter().position(|n| *n == g.peer_type).expect("checked")] += u64::from(g.count);
         }
         check_probability("loss", exp.network.loss).map_err(|e| e.at("network"))?;
+        for (i, (a, b, p)) in exp.network.loss_between.iter().enumerate() {
+            let at = |e: ConfigError| e.at_index(i).at("loss_between").at("network");
+            for (j, name) in [a, b].into_iter().enumerate() {
+                if locations.id(name).is_none() {
+                    return Err(at(ConfigError::here(format!(
+                        "unknown location `{name}` (locations: {})",
+                        locations.names().join(", ")
+                    ))
+                    .at_index(j)));
+                }
+            }
+            if !(0.0..=1.0).contains(p) {
+                return Err(at(ConfigError::here(format!("a probability must be in [0, 1], got {p}")).at_index(2)));
+            }
+        }
         let edges = check_topology(exp, &names, &counts).map_err(|e| e.at("topology"))?;
         let cx = FaultCheckCx { peers: total as u32, type_names: &names, locations: &locations };
         for (i, f) in exp.faults.iter().enumerate() {

@@ -87,6 +87,12 @@ impl Simulation {
             model.world.account_known_copies(SimTime::from_millis(exp.until_ms));
         }
         let mut kernel = Kernel::new();
+        for (a, b, p) in &exp.network.loss_between {
+            let net = model.world.net();
+            let (a, b) = (net.locations().id(a), net.locations().id(b));
+            let (a, b) = (a.expect("checked"), b.expect("checked"));
+            model.world.control(&mut kernel).set_loss_between(a, b, *p).expect("checked");
+        }
         model.start(&mut kernel);
         let next_snapshot = exp.analysis.snapshot_every_ms.map(|_| SimTime::ZERO);
         Simulation { experiment: exp, kernel, model, gossip, snapshots: Vec::new(), next_snapshot }

@@ -192,6 +192,33 @@ fn loss_rate_matches_the_probability() {
 }
 
 #[test]
+fn loss_between_locations_stacks_with_the_global_loss_and_spares_other_pairs() {
+    // Global loss 0.1, A–B 0.5: A→B and B→A lose 1 − 0.9 · 0.5 = 0.55; B→B only the 0.1.
+    let config = NetConfig { loss: 0.1, ..NetConfig::default() };
+    let peers = [spec(A, INF, INF), spec(B, INF, INF), spec(B, INF, INF)];
+    let n = 10_000u32;
+    let (mut k, mut h) = harness(3, const_locations(), &peers, config, ());
+    h.net.set_loss_between(A, B, 0.5).unwrap();
+    assert_eq!(h.net.set_loss_between(A, B, -0.1).unwrap_err(), NetError::BadProbability(-0.1));
+    assert!((h.net.loss_between(B, A) - 0.55).abs() < 1e-12);
+    assert!((h.net.loss_between(B, B) - 0.1).abs() < 1e-12);
+    h.net.connect(PeerId(0), PeerId(1), SimTime::ZERO);
+    h.net.connect(PeerId(1), PeerId(2), SimTime::ZERO);
+    let lost = |h: &mut crate::Harness<()>, k: &mut p2psim_kernel::Kernel<_>, from: u32, to: u32| {
+        let before = h.net.counters().dropped(DropReason::Lost);
+        for id in 0..n {
+            let _ = h.net.send(k, PeerId(from), PeerId(to), crate::Msg { id, size: 1 });
+        }
+        (h.net.counters().dropped(DropReason::Lost) - before) as f64 / f64::from(n)
+    };
+    for (from, to, p) in [(0, 1, 0.55), (1, 0, 0.55), (1, 2, 0.1)] {
+        let frac = lost(&mut h, &mut k, from, to);
+        let se = (p * (1.0 - p) / f64::from(n)).sqrt();
+        assert!((frac - p).abs() < 5.0 * se, "{from} → {to}: lost {frac}, expected {p}");
+    }
+}
+
+#[test]
 fn monitors_have_a_bucket_for_every_second_silent_ones_zero() {
     let peers = [spec(B, INF, INF), spec(B, INF, INF)];
     let (mut k, mut h) = harness(1, const_locations(), &peers, NetConfig::default(), ());

@@ -2,7 +2,7 @@
 //! running world. Protocols never see it; the fault layer sees nothing else that changes a run.
 
 use p2psim_kernel::{EventQueue, Kernel, SimTime};
-use p2psim_net::{NetError, NetEvent, PeerId, PeerState};
+use p2psim_net::{LocationId, NetError, NetEvent, PeerId, PeerState};
 
 use super::{Event, World};
 use crate::message::Message;
@@ -75,6 +75,12 @@ where
     /// Sets the probability that a message sent from now on is lost.
     pub fn set_loss(&mut self, probability: f64) -> Result<(), NetError> {
         self.world.net.set_loss(probability)
+    }
+
+    /// Sets the loss between two locations, on top of the network-wide loss (see
+    /// [`Network::set_loss_between`](p2psim_net::Network::set_loss_between)).
+    pub fn set_loss_between(&mut self, a: LocationId, b: LocationId, probability: f64) -> Result<(), NetError> {
+        self.world.net.set_loss_between(a, b, probability)
     }
 
     /// Puts a partition in force (see [`Network::partition`](p2psim_net::Network::partition)).

@@ -122,3 +122,20 @@ fn files_that_cannot_be_read_say_so() {
     assert_eq!(e.to_string(), format!("{}:2:10: not UTF-8 text", file.display()));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn loss_between_names_known_locations_and_probabilities() {
+    let ok = gossip_with(
+        "analysis: (plots: false),",
+        "network: (loss_between: [(\"Ohio\", \"Tokyo\", 0.2)]),\n    analysis: (plots: false),",
+    );
+    let exp = Experiment::from_ron(&ok, "ok.ron").unwrap();
+    let mut sim = Simulation::new(&exp).unwrap();
+    sim.run().unwrap();
+    assert!(sim.world().net().counters().dropped(p2psim_net::DropReason::Lost) > 0, "Ohio–Tokyo messages are lost");
+    let e = error_of(&ok.replace("\"Tokyo\", 0.2", "\"Mars\", 0.2"));
+    assert!(e.to_string().contains("network.loss_between[0][1]: unknown location `Mars`"), "{e}");
+    assert_eq!(position(&e).0, line_of(&ok, "loss_between"));
+    let e = error_of(&ok.replace("\"Tokyo\", 0.2", "\"Tokyo\", 1.2"));
+    assert!(e.to_string().contains("network.loss_between[0][2]: a probability must be in [0, 1], got 1.2"), "{e}");
+}
