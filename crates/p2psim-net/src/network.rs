@@ -353,6 +353,8 @@ pub struct Network<M> {
     /// Loss between pairs of locations on top of `config.loss`, row by row (`locations²`
     /// entries, symmetric); `None` while no pair has its own, so the common path reads one field.
     pair_loss: Option<Box<[f64]>>,
+    /// When each peer last came back online; empty until one does.
+    returned_at: Vec<SimTime>,
     location: Vec<LocationId>,
     upload: Vec<f64>,
     download: Vec<f64>,
@@ -398,6 +400,7 @@ impl<M: Payload> Network<M> {
             latency: LatencySampler::new(locations, config.latency, seed),
             loss_rng: seed.stream(StreamKey::new("loss")),
             pair_loss: None,
+            returned_at: Vec::new(),
             location: peers.iter().map(|p| p.location).collect(),
             upload: peers.iter().map(|p| p.upload).collect(),
             download: peers.iter().map(|p| p.download).collect(),
@@ -488,6 +491,21 @@ impl<M: Payload> Network<M> {
     pub fn set_state(&mut self, p: PeerId, state: PeerState) {
         self.hot[p.index()].state = state;
         self.set_flag(p, flag::NOT_ONLINE, state != PeerState::Online);
+    }
+
+    /// Brings an offline or absent peer online at `now`, remembering when (see
+    /// [`Network::online_since`]).
+    pub fn bring_online(&mut self, p: PeerId, now: SimTime) {
+        self.set_state(p, PeerState::Online);
+        if self.returned_at.is_empty() {
+            self.returned_at = vec![SimTime::ZERO; self.hot.len()];
+        }
+        self.returned_at[p.index()] = now;
+    }
+
+    /// When `p` last came online again after being offline or absent (time 0 if it never was).
+    pub fn online_since(&self, p: PeerId) -> SimTime {
+        self.returned_at.get(p.index()).copied().unwrap_or(SimTime::ZERO)
     }
 
     #[inline]

@@ -152,6 +152,12 @@ impl<'a, M: Wire> Context<'a, M> {
         self.env.net.last_seen(self.peer, q)
     }
 
+    /// When the peer last came online again after an outage or before joining (time 0 if it has
+    /// been online from the start): silence from before it is the peer's own doing.
+    pub fn online_since(&self) -> SimTime {
+        self.env.net.online_since(self.peer)
+    }
+
     /// When the peer's link to `q` was made.
     pub fn connected_since(&self, q: PeerId) -> Option<SimTime> {
         self.env.net.connected_since(self.peer, q)

@@ -132,8 +132,10 @@ const TICK: u32 = 0;
 /// more than `ping_interval`, then drop those silent for more than `max_silence`; answer `Ping` with
 /// `Pong`; accept `Hello` from a new peer by linking and saying `Hello` back.
 ///
-/// Unlike P2PSimpy (oddity D2), the checks pause while the peer is offline: an offline peer hears
-/// nothing, and would otherwise drop all its links itself.
+/// Unlike P2PSimpy (oddity D2), the checks pause while the peer is offline, and silence is counted
+/// from its return at the earliest: an offline peer hears nothing, and would otherwise drop all
+/// its links itself. Pings after a return go out as in P2PSimpy, to every neighbour not heard from
+/// for more than `ping_interval`.
 #[derive(Debug)]
 pub struct ConnectionManager {
     ping_interval: PeerParam,
@@ -213,10 +215,13 @@ fn liveness(
             cx.send(q, Message::Ping);
         }
     }
+    // Silence counts from the peer's own return at the earliest: an outage is not the
+    // neighbours' fault (P2PSimpy's oddity D2 drops every link after a long outage).
+    let back = cx.online_since();
     for &q in &neighbours {
         match cx.last_heard(q) {
             None => cx.mark_heard(q),
-            Some(last) if now - last > max_silence => {
+            Some(last) if now - last.max(back) > max_silence => {
                 cx.disconnect(q);
                 if let Some(d) = dropped.as_deref_mut() {
                     d.insert(q);

@@ -33,18 +33,17 @@ where
         online
     }
 
-    /// Brings an offline peer back online; its surviving links count as just heard from, so that
-    /// its own connection manager does not drop them for the silence it caused itself. False if
-    /// it was not offline.
+    /// Brings an offline peer back online. What it last heard from each neighbour stays as it
+    /// was (so its connection manager pings those it has not heard from lately, as P2PSimpy's
+    /// does); the connection manager judges silence from the return at the earliest
+    /// ([`Context::online_since`](crate::Context::online_since)), so that it does not drop links
+    /// for the silence its own outage caused. False if it was not offline.
     pub fn bring_online(&mut self, p: PeerId) -> bool {
         if self.world.net.state(p) != PeerState::Offline {
             return false;
         }
-        self.world.net.set_state(p, PeerState::Online);
         let now = self.kernel.now();
-        for q in self.world.net.neighbours(p).to_vec() {
-            self.world.net.set_last_seen(p, q, now);
-        }
+        self.world.net.bring_online(p, now);
         true
     }
 
@@ -56,7 +55,8 @@ where
 
     /// Puts an absent peer into the network, online.
     pub fn join(&mut self, p: PeerId) {
-        self.world.net.set_state(p, PeerState::Online);
+        let now = self.kernel.now();
+        self.world.net.bring_online(p, now);
     }
 
     /// Removes every link of `p`.

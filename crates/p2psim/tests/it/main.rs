@@ -4,6 +4,7 @@ mod determinism;
 mod errors;
 mod golden;
 mod known_copies;
+mod liveness;
 mod loader;
 mod measures;
 mod output;
