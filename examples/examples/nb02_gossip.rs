@@ -226,4 +226,23 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_command_line_sweeps_the_notebook_protocol_on_two_threads() {
+        let out = std::env::temp_dir().join(format!("nb02-sweep-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&out);
+        let sweep = concat!(env!("CARGO_MANIFEST_DIR"), "/sweeps/nb02-fanout.ron");
+        let args = ["nb02_gossip", "sweep", sweep, "--jobs", "2", "--out", out.to_str().unwrap()];
+        assert_eq!(p2psim::cli::run(&protocols(), args), 0);
+        let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
+        let delivery: Vec<f64> = points
+            .lines()
+            .filter(|l| l.contains(",delivery_ratio,"))
+            .map(|l| l.split(',').nth(3).unwrap().parse().unwrap())
+            .collect();
+        // Fanout 1 to 5: a relay tree of 1 + f + f² + f³ receptions reaches more peers as f grows.
+        assert_eq!(delivery.len(), 5);
+        assert!(delivery.windows(2).all(|w| w[1] > w[0]), "{delivery:?}");
+        std::fs::remove_dir_all(&out).unwrap();
+    }
 }

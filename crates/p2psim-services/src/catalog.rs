@@ -327,6 +327,12 @@ impl Catalog {
         f()
     }
 
+    /// The catalog in force on this thread (empty if none): to carry it into other threads, as
+    /// `in_force().scope(..)` there.
+    pub fn in_force() -> Catalog {
+        IN_FORCE.with(|c| c.borrow().clone()).unwrap_or_default()
+    }
+
     /// The reader of the protocol registered as `name` in the catalog in force.
     pub(crate) fn reader_in_force(name: &str) -> Option<(&'static str, Reader)> {
         IN_FORCE.with(|c| c.borrow().as_ref().and_then(|cat| cat.entries.get_key_value(name).map(|(k, r)| (*k, *r))))

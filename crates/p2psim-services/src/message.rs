@@ -170,17 +170,18 @@ pub enum Body {
 /// The value of a message of a protocol written outside this crate, behind an `Arc` (cloning
 /// shares it), with the size and update count it had when sent.
 #[derive(Clone)]
-pub struct UserBody(Arc<UserInner>);
+pub struct UserBody(Arc<UserInner<dyn Any + Send + Sync>>);
 
-struct UserInner {
+/// The header and the value in one allocation (`value` is unsized behind the `Arc`).
+struct UserInner<T: ?Sized> {
     size: u32,
     updates: u32,
-    value: Box<dyn Any + Send + Sync>,
+    value: T,
 }
 
 impl UserBody {
     pub(crate) fn new<T: Any + Send + Sync>(size: u32, updates: u32, value: T) -> UserBody {
-        UserBody(Arc::new(UserInner { size, updates, value: Box::new(value) }))
+        UserBody(Arc::new(UserInner { size, updates, value }))
     }
 
     /// The value, if it is a `T`.

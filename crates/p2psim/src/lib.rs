@@ -84,11 +84,13 @@ pub mod prelude {
 /// What writing a protocol of your own takes: the protocol API of `p2psim-services`, gathered
 /// (see `docs/protocols.md`).
 pub mod protocol {
-    pub use p2psim_kernel::{ConfigError, Param, SimDuration, SimTime, TimerId};
+    pub use p2psim_kernel::{ConfigError, Param, SimDuration, SimRng, SimTime, TimerId};
     pub use p2psim_net::PeerId;
     pub use p2psim_services::testing::Harness;
     pub use p2psim_services::{
         BuildCx, CheckCx, Context, Exclusions, Injected, MsgId, MsgIdx, PeerInit, PeerParam, Protocol, Role,
         RoundSchedule, Rounds, ServiceConfig, StorageNeeds, UserMessage,
     };
+    /// Drawing from a peer's stream (`cx.rng().random_bool(p)`, `random_range(..)`): rand's traits.
+    pub use rand::{Rng, RngExt};
 }

@@ -21,9 +21,19 @@ pub(crate) struct DeError {
     pub(crate) message: String,
 }
 
+/// Marks the position in an error's text. A protocol's configuration is read through
+/// erased-serde, which carries errors as text: the position travels in the text and
+/// [`de::Error::custom`] takes it back out, so that errors inside a registered protocol's
+/// configuration point at their field too. Users never see the marker.
+const POSITION_MARK: char = '\u{1f}';
+
 impl fmt::Display for DeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        match self.pos {
+            Some(p) => write!(f, "{POSITION_MARK}{}:{}", p.line, p.col),
+            None => Ok(()),
+        }
     }
 }
 
@@ -31,7 +41,14 @@ impl std::error::Error for DeError {}
 
 impl de::Error for DeError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        DeError { pos: None, message: msg.to_string() }
+        let text = msg.to_string();
+        if let Some((message, place)) = text.rsplit_once(POSITION_MARK)
+            && let Some((line, col)) = place.split_once(':')
+            && let (Ok(line), Ok(col)) = (line.parse(), col.parse())
+        {
+            return DeError { pos: Some(Pos { line, col }), message: message.to_owned() };
+        }
+        DeError { pos: None, message: text }
     }
 }
 
@@ -53,15 +70,17 @@ pub(crate) struct NodeDe<'a> {
     node: &'a Node,
     /// The field this value belongs to, if it is a struct field's value.
     field: Option<&'a Field>,
+    /// The fields of the struct that field is in, where the type says (for errors).
+    siblings: &'static [&'static str],
 }
 
 impl<'a> NodeDe<'a> {
     pub(crate) fn new(node: &'a Node) -> NodeDe<'a> {
-        NodeDe { node, field: None }
+        NodeDe { node, field: None, siblings: &[] }
     }
 
     fn of(node: &'a Node) -> NodeDe<'a> {
-        NodeDe { node, field: None }
+        NodeDe { node, field: None, siblings: &[] }
     }
 
     fn kind_name(&self) -> String {
@@ -179,7 +198,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
             },
             Kind::Named(..) => v.visit_enum(Enum { de: self }),
             Kind::Tuple(items) | Kind::List(items) => v.visit_seq(Seq { items: items.iter() }),
-            Kind::Fields(fields) => v.visit_map(Struct { fields: fields.iter(), value: None }),
+            Kind::Fields(fields) => v.visit_map(Struct { fields: fields.iter(), value: None, names: &[] }),
             Kind::Map(entries) => v.visit_map(Map { entries: entries.iter(), value: None }),
         }
         .map_err(at(pos))
@@ -304,7 +323,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         match &self.node.kind {
             Kind::Map(entries) => v.visit_map(Map { entries: entries.iter(), value: None }).map_err(at(self.node.pos)),
             _ => match self.fields() {
-                Some(fields) => v.visit_map(Struct { fields: fields.iter(), value: None }).map_err(at(self.node.pos)),
+                Some(fields) => {
+                    v.visit_map(Struct { fields: fields.iter(), value: None, names: &[] }).map_err(at(self.node.pos))
+                }
                 None => Err(self.expected("a map `{…}`")),
             },
         }
@@ -313,11 +334,13 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
-        _: &'static [&'static str],
+        names: &'static [&'static str],
         v: V,
     ) -> Result<V::Value> {
         match self.fields() {
-            Some(fields) => v.visit_map(Struct { fields: fields.iter(), value: None }).map_err(at(self.node.pos)),
+            Some(fields) => {
+                v.visit_map(Struct { fields: fields.iter(), value: None, names }).map_err(at(self.node.pos))
+            }
             None => Err(self.expected("a struct `(name: value, …)`")),
         }
     }
@@ -342,7 +365,13 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     /// A value nothing reads: a field the type does not have.
     fn deserialize_ignored_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
         match self.field {
-            Some(f) => Err(DeError { pos: Some(f.pos), message: format!("unknown field `{}`", f.name) }),
+            Some(f) if self.siblings.is_empty() => {
+                Err(DeError { pos: Some(f.pos), message: format!("unknown field `{}`", f.name) })
+            }
+            Some(f) => Err(DeError {
+                pos: Some(f.pos),
+                message: format!("unknown field `{}` (the fields are {})", f.name, self.siblings.join(", ")),
+            }),
             None => Err(DeError { pos: Some(self.node.pos), message: "a value that nothing reads".into() }),
         }
     }
@@ -352,6 +381,8 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 struct Struct<'a> {
     fields: std::slice::Iter<'a, Field>,
     value: Option<&'a Field>,
+    /// The type's field names, where it says them.
+    names: &'static [&'static str],
 }
 
 impl<'de> de::MapAccess<'de> for Struct<'de> {
@@ -366,7 +397,7 @@ impl<'de> de::MapAccess<'de> for Struct<'de> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         let f = self.value.take().expect("a value follows its key");
-        seed.deserialize(NodeDe { node: &f.value, field: Some(f) })
+        seed.deserialize(NodeDe { node: &f.value, field: Some(f), siblings: self.names })
     }
 }
 

@@ -127,10 +127,12 @@ pub fn run_runs(
     done: &(dyn Fn(RunKey, &Result<(), Error>) + Sync),
 ) -> Result<(), Error> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build().map_err(|e| io(out, e))?;
+    // The protocols registered on this thread, in force on the pool's threads too.
+    let protocols = p2psim_services::Catalog::in_force();
     let outcomes: Vec<Result<(), Error>> = pool.install(|| {
         runs.par_iter()
             .map(|&r| {
-                let outcome = run_one(spec, base, out, r);
+                let outcome = protocols.scope(|| run_one(spec, base, out, r));
                 done(r, &outcome);
                 outcome
             })
