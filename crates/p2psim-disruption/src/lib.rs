@@ -18,6 +18,7 @@
 //!
 //! What it knows nothing about: experiment files, analysis, plots.
 
+mod clock;
 mod faults;
 mod spec;
 mod workload;

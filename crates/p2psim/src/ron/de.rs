@@ -566,7 +566,10 @@ mod tests {
     #[test]
     fn every_error_has_a_position_and_unknown_fields_are_refused() {
         let e = read::<S>("S(\n  g: ErdosRenyi(p: 0.4, q: 7),\n  s: [])").unwrap_err();
-        assert_eq!((e.pos, e.message.as_str()), (Some(Pos { line: 2, col: 25 }), "unknown field `q` (the fields are p)"));
+        assert_eq!(
+            (e.pos, e.message.as_str()),
+            (Some(Pos { line: 2, col: 25 }), "unknown field `q` (the fields are p)")
+        );
         let e = read::<S>("S(g: None, s: [(\"x\", Push(a: 3, bb: 1))])").unwrap_err();
         assert!(e.message.starts_with("unknown field `bb`"), "even in a type that does not deny unknown fields");
         assert_eq!(e.pos.map(|p| p.col), Some(33));
