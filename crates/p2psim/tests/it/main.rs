@@ -8,6 +8,7 @@ mod liveness;
 mod loader;
 mod measures;
 mod output;
+mod reference;
 mod sweep;
 mod tutorial;
 mod workload;
