@@ -299,13 +299,43 @@ mod tests {
         Scenario::new(&Experiment::from_ron(text, "x.ron").unwrap()).unwrap()
     }
 
-    const GOSSIP: &str = include_str!("../../../examples/experiments/gossip.ron");
-    const MILLION: &str = include_str!("../../../examples/experiments/scale-1m-push.ron");
+    /// The faults tutorial's push half, with a producer of defaults (the crate's own file).
+    fn gossip() -> String {
+        crate::experiments::FAULTS_PUSH
+            .replace("Producer(init_timeout: Const(1000), msg_rate: 5, init_fanout: 5, init_ttl: 4)", "Producer()")
+    }
+
+    /// `examples/experiments/scale-1m-push.ron`.
+    const MILLION: &str = r#"Experiment(
+    name: "scale-1m-push",
+    until_ms: 10000,
+    network: (monitors: false),
+    peer_types: [
+        (
+            name: "peer",
+            physical: (location: Cycle(["Ohio", "Ireland", "Tokyo"]), upload: Const(inf), download: Const(inf)),
+            services: [("gossip", PushGossip(fanout: 8, relay: FirstCopy))],
+        ),
+        (
+            name: "source",
+            physical: (location: Cycle(["Ohio"]), upload: Const(inf), download: Const(inf)),
+            services: [
+                (
+                    "producer",
+                    Producer(init_timeout: Const(0), msg_rate: 100, init_fanout: 8, init_ttl: 64, times: Some(100)),
+                ),
+            ],
+        ),
+    ],
+    peers: [(peer_type: "peer", count: 1000000), (peer_type: "source", count: 1)],
+    topology: (graph: RandomRegular(degree: 8), among: ["peer"], attach: [(peer_type: "source", links: 8, to: ["peer"])]),
+    analysis: (gossip: Some(peer_type: "peer", service: "gossip"), plots: false),
+)"#;
 
     #[test]
     fn the_examples_fit_and_runs_that_cannot_are_refused_naming_the_field() {
         let limits = Limits { memory: 24e9, events: MAX_EVENTS };
-        for text in [GOSSIP, MILLION] {
+        for text in [gossip().as_str(), MILLION] {
             let e = example(text).estimate();
             e.check(&limits).unwrap_or_else(|err| panic!("{err}: {e:?}"));
         }
@@ -319,10 +349,11 @@ mod tests {
         );
         // A producer at a hundred million messages a second: 4 × 10^8 messages, stored by 25 peers.
         let e =
-            example(&GOSSIP.replace("Producer()", "Producer(msg_rate: 1e8)")).estimate().check(&limits).unwrap_err();
+            example(&gossip().replace("Producer()", "Producer(msg_rate: 1e8)")).estimate().check(&limits).unwrap_err();
         assert!(e.to_string().starts_with("peer_types[1].services[1][1].msg_rate: this run would"), "{e}");
         // Push relaying every copy with a long TTL.
-        let e = example(&GOSSIP.replace("Producer()", "Producer(init_ttl: 64)")).estimate().check(&limits).unwrap_err();
+        let e =
+            example(&gossip().replace("Producer()", "Producer(init_ttl: 64)")).estimate().check(&limits).unwrap_err();
         assert!(e.to_string().starts_with("peer_types[0].services[1][1].fanout: this run would need about"), "{e}");
         assert!(e.to_string().contains("5.2e30 copies of each message"), "{e}");
     }

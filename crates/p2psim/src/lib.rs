@@ -67,9 +67,9 @@ pub use sweep::{
 /// The experiments shipped with p2psim (the tutorial series), as RON text.
 pub mod experiments {
     /// The faults tutorial, push half: push gossip under random downtime.
-    pub const FAULTS_PUSH: &str = include_str!("../../../examples/experiments/faults-push.ron");
+    pub const FAULTS_PUSH: &str = include_str!("../experiments/faults-push.ron");
     /// The faults tutorial, pull half: ranged pull gossip, clients linked to 5 peers.
-    pub const FAULTS_PULL: &str = include_str!("../../../examples/experiments/faults-pull.ron");
+    pub const FAULTS_PULL: &str = include_str!("../experiments/faults-pull.ron");
 }
 
 /// The few types needed to write an experiment in Rust.

@@ -314,7 +314,7 @@ mod tests {
     use super::*;
 
     fn gossip() -> Experiment {
-        Experiment::from_ron(include_str!("../../../examples/experiments/gossip.ron"), "gossip.ron").unwrap()
+        Experiment::from_ron(crate::experiments::FAULTS_PUSH, "faults-push.ron").unwrap()
     }
 
     #[test]
