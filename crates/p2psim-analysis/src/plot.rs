@@ -156,12 +156,25 @@ pub fn time_series(path: &Path, title: &str, y_desc: &str, per_second: &[(f64, f
     let mid = |i: usize| i as f64 + 0.5;
     let mut band: Vec<(f64, f64)> = per_second.iter().enumerate().map(|(i, &(m, _, sd))| (mid(i), m + sd)).collect();
     band.extend(per_second.iter().enumerate().rev().map(|(i, &(m, _, sd))| (mid(i), (m - sd).max(0.0))));
-    chart.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.2)))).map_err(|e| err(path, e))?;
+    chart
+        .draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.2))))
+        .map_err(|e| err(path, e))?
+        .label("median ± standard deviation over peers")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], BLUE.mix(0.2).filled()));
     chart
         .draw_series(LineSeries::new(
             per_second.iter().enumerate().map(|(i, &(m, _, _))| (mid(i), m)),
             BLUE.stroke_width(2),
         ))
+        .map_err(|e| err(path, e))?
+        .label("median over peers, each second")
+        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
         .map_err(|e| err(path, e))?;
     root.present().map_err(|e| err(path, e))
 }
@@ -182,8 +195,21 @@ pub fn convergence(path: &Path, title: &str, delays: &Table<f64>) -> Result<(), 
         let mut got: Vec<f64> = row.iter().flatten().copied().collect();
         got.sort_by(f64::total_cmp);
         let points = got.iter().enumerate().map(|(k, &d)| (d, (k + 1) as f64 / n));
-        chart.draw_series(LineSeries::new(points, Palette99::pick(i).mix(0.8))).map_err(|e| err(path, e))?;
+        let series =
+            chart.draw_series(LineSeries::new(points, Palette99::pick(i).mix(0.8))).map_err(|e| err(path, e))?;
+        if i == 0 {
+            series
+                .label("one line per message: the fraction of peers that had it by then")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], Palette99::pick(0)));
+        }
     }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()
+        .map_err(|e| err(path, e))?;
     root.present().map_err(|e| err(path, e))
 }
 
@@ -247,6 +273,15 @@ fn draw_frame<DB: DrawingBackend>(
                 .map(|(_, &p)| TriangleMarker::new(p, 7, GREEN.filled())),
         )
         .map_err(|e| e.to_string())?;
+    // The key, bottom left: what the marks mean.
+    let (_, h) = root.dim_in_pixel();
+    let row = |i: i32| h as i32 - 54 + 16 * i;
+    root.draw(&Circle::new((14, row(0)), 5, BLUE.filled())).map_err(|e| e.to_string())?;
+    root.draw(&Circle::new((14, row(1)), 5, RED.filled())).map_err(|e| e.to_string())?;
+    root.draw(&TriangleMarker::new((14, row(2)), 6, GREEN.filled())).map_err(|e| e.to_string())?;
+    for (i, text) in ["peer online", "peer offline", "client"].into_iter().enumerate() {
+        root.draw(&Text::new(text, (26, row(i as i32) - 7), ("sans-serif", 13))).map_err(|e| e.to_string())?;
+    }
     root.present().map_err(|e| e.to_string())
 }
 

@@ -80,20 +80,13 @@ fn out_of_range_numbers_are_named() {
     let e = error_of(&text);
     assert!(e.to_string().starts_with(&format!("bad.ron:{}:", line_of(&text, "msg_rate"))), "{e}");
     assert!(e.to_string().contains("peer_types[1].services[1][1].msg_rate: must be more than 0, got -5"), "{e}");
-    let text = gossip_with(
-        "analysis: (plots: false),",
-        "analysis: (plots: false),\n    faults: [Loss(probability: 1.5, from: 0)],",
-    );
+    let text = gossip_with("analysis: (),", "analysis: (),\n    faults: [Loss(probability: 1.5, from: 0)],");
     assert!(error_of(&text).to_string().contains("faults[0].probability: a probability must be in [0, 1], got 1.5"));
     let e =
         error_of(&gossip_with("scale: 1310720)),\n                download", "scale: -1)),\n                download"));
     assert!(e.to_string().contains("scale"), "{e}");
-    let snapshots = |every: &str| {
-        gossip_with(
-            "analysis: (plots: false),",
-            &format!("analysis: (plots: false, snapshot_every_ms: Some({every})),"),
-        )
-    };
+    let snapshots =
+        |every: &str| gossip_with("analysis: (),", &format!("analysis: (snapshot_every_ms: Some({every})),"));
     let e = error_of(&snapshots("0.001"));
     assert!(e.to_string().contains("analysis.snapshot_every_ms: 0.001 ms over until_ms"), "{e}");
     assert!(e.to_string().contains("at most 10000 are allowed"), "{e}");
@@ -125,10 +118,7 @@ fn files_that_cannot_be_read_say_so() {
 
 #[test]
 fn loss_between_names_known_locations_and_probabilities() {
-    let ok = gossip_with(
-        "analysis: (plots: false),",
-        "network: (loss_between: [(\"Ohio\", \"Tokyo\", 0.2)]),\n    analysis: (plots: false),",
-    );
+    let ok = gossip_with("analysis: (),", "network: (loss_between: [(\"Ohio\", \"Tokyo\", 0.2)]),\n    analysis: (),");
     let exp = Experiment::from_ron(&ok, "ok.ron").unwrap();
     let mut sim = Simulation::new(&exp).unwrap();
     sim.run().unwrap();
