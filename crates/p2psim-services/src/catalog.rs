@@ -120,6 +120,11 @@ impl BuildCx<'_> {
         self.members
     }
 
+    /// The type of every peer of the run, by peer id.
+    pub fn peer_types(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.peers.len()).map(|p| self.peers.type_name(self.peers.type_of(PeerId(p as u32))))
+    }
+
     /// The peers of the type named `name` (none if there is no such type).
     pub fn peers_of_type(&self, name: &str) -> &[PeerId] {
         self.peers.type_id(name).map_or(&[], |t| self.peers.members(t))
@@ -256,8 +261,9 @@ fn leak(name: &str) -> &'static str {
     })
 }
 
-pub(crate) type Reader =
-    fn(&mut dyn erased_serde::Deserializer<'_>) -> Result<Arc<dyn ErasedConfig>, erased_serde::Error>;
+pub(crate) type Reader = Arc<
+    dyn Fn(&mut dyn erased_serde::Deserializer<'_>) -> Result<Arc<dyn ErasedConfig>, erased_serde::Error> + Send + Sync,
+>;
 
 /// Your own protocols, by the names experiment files give them.
 ///
@@ -294,15 +300,27 @@ impl Catalog {
     /// If `name` is a built-in service's name or was registered already: a programming mistake,
     /// found the first time the program runs.
     pub fn register<C: ServiceConfig>(&mut self, name: &str) -> &mut Catalog {
+        self.register_with(name, |d| erased_serde::deserialize::<C>(d))
+    }
+
+    /// Registers the protocol configured by `C` under `name`, its configuration read by `read`
+    /// instead of `C`'s own `Deserialize`: for a configuration that holds something no file can
+    /// name (the Python package registers each Python protocol class this way, with the class in
+    /// the closure). Unknown fields are still refused where the file has them.
+    ///
+    /// # Panics
+    /// As [`Catalog::register`].
+    pub fn register_with<C: ServiceConfig>(
+        &mut self,
+        name: &str,
+        read: impl Fn(&mut dyn erased_serde::Deserializer<'_>) -> Result<C, erased_serde::Error> + Send + Sync + 'static,
+    ) -> &mut Catalog {
         assert!(
             !crate::spec::BUILT_IN.contains(&name),
             "`{name}` is the name of a built-in service; register your protocol under another name"
         );
         let name = leak(name);
-        let reader: Reader = |d| {
-            let c: C = erased_serde::deserialize(d)?;
-            Ok(Arc::new(c))
-        };
+        let reader: Reader = Arc::new(move |d| Ok(Arc::new(read(d)?) as Arc<dyn ErasedConfig>));
         assert!(self.entries.insert(name, reader).is_none(), "a protocol is already registered as `{name}`");
         self
     }
@@ -335,7 +353,8 @@ impl Catalog {
 
     /// The reader of the protocol registered as `name` in the catalog in force.
     pub(crate) fn reader_in_force(name: &str) -> Option<(&'static str, Reader)> {
-        IN_FORCE.with(|c| c.borrow().as_ref().and_then(|cat| cat.entries.get_key_value(name).map(|(k, r)| (*k, *r))))
+        IN_FORCE
+            .with(|c| c.borrow().as_ref().and_then(|cat| cat.entries.get_key_value(name).map(|(k, r)| (*k, r.clone()))))
     }
 
     /// The registered names of the catalog in force, for error messages.

@@ -142,6 +142,11 @@ impl<'a, M: Wire> Context<'a, M> {
         self.env.peers.type_name(self.env.peers.type_of(q))
     }
 
+    /// How many peers the network has (ids `0..peer_count()`).
+    pub fn peer_count(&self) -> usize {
+        self.env.net.peer_count()
+    }
+
     /// The peers this service runs on, in id order (this peer among them).
     pub fn members(&self) -> &[PeerId] {
         &self.common.members

@@ -55,6 +55,9 @@ mod slot;
 mod spec;
 mod storage;
 pub mod testing;
+
+/// The serde adapter [`Catalog::register_with`] reads configurations through.
+pub use erased_serde;
 mod validation;
 mod world;
 

@@ -34,6 +34,44 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Error> {
     Ok(path)
 }
 
+/// A run's results as text, named as their files, with what the plots are drawn from.
+pub struct ResultFiles {
+    /// `(file name, text)`: `experiment.ron`, `topology.dot`, `summary.json`, the per-peer tables
+    /// `delays.csv`, `copies.csv` and `traffic.csv` unless `analysis.peer_tables` leaves them out,
+    /// `traffic-per-second.csv`, `convergence.csv`, `messages.csv`.
+    pub texts: Vec<(&'static str, String)>,
+    /// The summary.
+    pub summary: Summary,
+    /// The tables.
+    pub tables: Tables,
+    bytes: Vec<(f64, f64, f64)>,
+    msgs: Vec<(f64, f64, f64)>,
+    peer_tables: bool,
+}
+
+/// The text files of a finished (or paused) run's results, as [`write_results`] writes them.
+pub fn result_files(sim: &Simulation) -> ResultFiles {
+    let mut exp = sim.experiment().clone();
+    exp.until_ms = sim.now().as_nanos() / 1_000_000;
+    let (summary, tables) = report(sim);
+    let messages = sim.world().messages();
+    let peer_tables = exp.analysis.peer_tables.wanted(tables.delays.peers.len() as u64, messages.len() as u64);
+    let mut texts =
+        vec![("experiment.ron", exp.to_ron()), ("topology.dot", live_dot(sim)), ("summary.json", summary.to_json())];
+    if peer_tables {
+        texts.push(("delays.csv", delays_csv(&tables, messages)));
+        texts.push(("copies.csv", copies_csv(&tables, messages)));
+        texts.push(("traffic.csv", traffic_csv(&tables)));
+    }
+    // Per second, over peers: the CSV and the two time-series plots.
+    let bytes = p2psim_analysis::TrafficTable::per_second(&tables.traffic.bytes_f64());
+    let msgs = p2psim_analysis::TrafficTable::per_second(&tables.traffic.msgs_f64());
+    texts.push(("traffic-per-second.csv", traffic_per_second_csv(&bytes, &msgs)));
+    texts.push(("convergence.csv", convergence_csv(&tables, messages)));
+    texts.push(("messages.csv", messages_csv(&per_message(&tables, messages), &tables, messages)));
+    ResultFiles { texts, summary, tables, bytes, msgs, peer_tables }
+}
+
 /// Writes everything about a finished run into `dir` (which must exist): `experiment.ron` (the
 /// resolved experiment, rerunnable as is), `summary.json`, `convergence.csv`, `messages.csv`,
 /// `traffic-per-second.csv`, `topology.dot`, the per-peer tables `delays.csv`, `copies.csv` and
@@ -41,25 +79,12 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Error> {
 /// plots, PNG heatmaps (with the per-peer tables), histogram, traffic and convergence plots, and
 /// graph frames with an animated GIF.
 pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
-    let mut exp = sim.experiment().clone();
-    exp.until_ms = sim.now().as_nanos() / 1_000_000;
-    write(dir, "experiment.ron", &exp.to_ron())?;
-    let (summary, tables) = report(sim);
-    write(dir, "topology.dot", &live_dot(sim))?;
-    let messages = sim.world().messages();
-    let peer_tables = exp.analysis.peer_tables.wanted(tables.delays.peers.len() as u64, messages.len() as u64);
-    write(dir, "summary.json", &summary.to_json())?;
-    if peer_tables {
-        write(dir, "delays.csv", &delays_csv(&tables, messages))?;
-        write(dir, "copies.csv", &copies_csv(&tables, messages))?;
-        write(dir, "traffic.csv", &traffic_csv(&tables))?;
+    let files = result_files(sim);
+    for (name, text) in &files.texts {
+        write(dir, name, text)?;
     }
-    // Per second, over peers: the CSV and the two time-series plots.
-    let bytes = p2psim_analysis::TrafficTable::per_second(&tables.traffic.bytes_f64());
-    let msgs = p2psim_analysis::TrafficTable::per_second(&tables.traffic.msgs_f64());
-    write(dir, "traffic-per-second.csv", &traffic_per_second_csv(&bytes, &msgs))?;
-    write(dir, "convergence.csv", &convergence_csv(&tables, messages))?;
-    write(dir, "messages.csv", &messages_csv(&per_message(&tables, messages), &tables, messages))?;
+    let ResultFiles { summary, tables, bytes, msgs, peer_tables, .. } = files;
+    let exp = sim.experiment();
     if exp.analysis.plots && !tables.delays.messages.is_empty() {
         let plot_err = |e: plot::PlotError| Error::Io { file: e.path, message: e.message };
         if peer_tables {

@@ -311,7 +311,7 @@ impl SweepSpec {
     }
 
     /// The checks: seeds, values, metric names, the number of runs, and every point's experiment.
-    pub(crate) fn check(&self, base: &Experiment) -> Result<(), Error> {
+    pub fn check(&self, base: &Experiment) -> Result<(), Error> {
         if self.seeds == 0 {
             return Err(Error::input("seeds", "at least one seed per point"));
         }
