@@ -115,7 +115,7 @@ pub(crate) fn submit(spec: &SweepSpec, base: &crate::Experiment, out: &Path, opt
             ),
         });
     }
-    let (_lock, missing, _) = crate::sweep::prepare(spec, base, &out)?;
+    let (lock, missing, _) = crate::sweep::prepare(spec, base, &out)?;
     if missing.is_empty() {
         crate::sweep::gather(spec, &out)?;
         println!("{}: every run has its result; runs.csv and points.csv written in {}", spec.name, out.display());
@@ -192,6 +192,9 @@ pub(crate) fn submit(spec: &SweepSpec, base: &crate::Experiment, out: &Path, opt
         }
     };
     write(&dir.join("jobs"), &format!("{array_id}\n{merge_id}\n"))?;
+    // The jobs are submitted: the merge job takes the folder's lock when it runs (and a second
+    // submission is refused while these jobs are queued), so the lock is not held while waiting.
+    drop(lock);
     println!(
         "{}: {} runs in {} array tasks submitted as job {array_id}, merge job {merge_id}; logs in {}",
         spec.name,
@@ -255,7 +258,19 @@ pub(crate) fn task(out: &Path, k: u32, task: usize) -> Result<()> {
 #[allow(clippy::print_stdout, reason = "the job's log")]
 pub(crate) fn merge(out: &Path, k: u32) -> Result<()> {
     let (spec, _) = SweepSpec::load(&out.join(crate::SWEEP_FILE))?;
-    let _lock = crate::outdir::Lock::acquire(out)?;
+    // The submitting command may still hold the lock for a moment after the array finished
+    // (a fast cluster): wait for it, up to a minute.
+    let mut tries = 0;
+    let _lock = loop {
+        match crate::outdir::Lock::acquire(out) {
+            Ok(lock) => break lock,
+            Err(_) if tries < 240 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            Err(e) => return Err(e),
+        }
+    };
     let dir = slurm_dir(out).join(k.to_string());
     match crate::sweep::gather(&spec, out) {
         Ok(_) => {
