@@ -157,7 +157,7 @@ mod tests {
         assert!((s.sent_per_peer.1 - 5.001).abs() < 1e-9, "{}", s.sent_per_peer.1);
         // p = 0, k = 1: the source's 6 neighbours get it at hop 1 and stop there.
         let sim = run(0.0, 1);
-        let stats = p2psim::analysis::per_message(&p2psim::report(&sim).1, sim.world().messages());
+        let stats = p2psim::report(&sim).1.per_message().to_vec();
         assert_eq!(stats.len(), 20);
         assert!(stats.iter().all(|m| m.receivers == 6 && m.hops_last == 1.0), "{stats:?}");
     }

@@ -1,41 +1,80 @@
-//! The tables as CSV text (long format: one row per cell).
+//! The tables as CSV (long format: one row per cell), written to any writer as they are read: a
+//! file of 10^7 rows is never held in memory.
+
+use std::io::{self, Write};
 
 use p2psim_services::Messages;
 
+#[cfg(doc)]
 use crate::per_message::MessageStats;
 use crate::summary::Tables;
-#[cfg(doc)]
-use crate::traffic::TrafficTable;
 
-fn writer() -> csv::Writer<Vec<u8>> {
-    csv::Writer::from_writer(Vec::new())
+type Csv<'a> = csv::Writer<&'a mut dyn Write>;
+
+fn writer(out: &mut dyn Write) -> Csv<'_> {
+    csv::Writer::from_writer(out)
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> String {
-    String::from_utf8(w.into_inner().expect("writing to memory cannot fail")).expect("CSV of ASCII is UTF-8")
+fn finish(mut w: Csv<'_>) -> io::Result<()> {
+    w.flush()
 }
 
 fn ms(x: f64) -> String {
     format!("{x:.6}")
 }
 
+/// One record's fields, formatted into one buffer kept across records: the per-peer files have a
+/// row per (message, peer) cell, 10^7 rows at a million peers, and allocating each field of each
+/// row took most of their time.
+#[derive(Default)]
+struct Fields {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Fields {
+    /// Keeps the first `n` fields (those shared by a message's rows, say).
+    fn keep(&mut self, n: usize) -> &mut Fields {
+        self.ends.truncate(n);
+        self.text.truncate(self.ends.last().copied().unwrap_or(0));
+        self
+    }
+
+    fn push(&mut self, x: impl std::fmt::Display) -> &mut Fields {
+        use std::fmt::Write as _;
+        write!(self.text, "{x}").expect("writing to a String cannot fail");
+        self.ends.push(self.text.len());
+        self
+    }
+
+    fn push_ms(&mut self, x: Option<f64>) -> &mut Fields {
+        match x {
+            Some(x) => self.push(format_args!("{x:.6}")),
+            None => self.push(""),
+        }
+    }
+
+    fn write(&self, w: &mut Csv<'_>) -> io::Result<()> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        w.write_record(starts.zip(&self.ends).map(|(a, &b)| &self.text[a..b]))?;
+        Ok(())
+    }
+}
+
 /// `delays.csv`: message, producer, seq, peer, delay_ms (empty where never received).
-pub fn delays_csv(t: &Tables, messages: &Messages) -> String {
-    let mut w = writer();
-    w.write_record(["message", "producer", "seq", "produced_ms", "peer", "delay_ms"]).expect("memory");
-    for (row, &m) in t.delays.messages.iter().enumerate() {
+pub fn delays_csv(out: &mut dyn Write, t: &Tables<'_>, messages: &Messages) -> io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(["message", "producer", "seq", "produced_ms", "peer", "delay_ms"])?;
+    let mut delays = Vec::new();
+    for (row, &m) in t.cells.messages().iter().enumerate() {
         let id = messages.id(m);
-        for (col, &p) in t.delays.peers.iter().enumerate() {
-            let d = t.delays.cells[row][col].map(ms).unwrap_or_default();
-            w.write_record([
-                id.to_string(),
-                id.producer.0.to_string(),
-                id.seq.to_string(),
-                ms(messages.produced_at(m).as_millis_f64()),
-                p.0.to_string(),
-                d,
-            ])
-            .expect("memory");
+        delays.clear();
+        delays.resize(t.cells.peers().len(), None);
+        t.cells.for_each_in_row(row, |c| delays[c.col] = Some(c.delay_ms()));
+        let mut rec = Fields::default();
+        rec.push(id).push(id.producer.0).push(id.seq).push_ms(Some(messages.produced_at(m).as_millis_f64()));
+        for (&p, &d) in t.cells.peers().iter().zip(&delays) {
+            rec.keep(4).push(p.0).push_ms(d).write(&mut w)?;
         }
     }
     finish(w)
@@ -45,8 +84,8 @@ pub fn delays_csv(t: &Tables, messages: &Messages) -> String {
 /// then its [`MessageStats`]: analysed peers that have it and that received it, mean and last
 /// first-receipt delay, mean and farthest hops, copies received, relative message redundancy
 /// (empty where undefined).
-pub fn messages_csv(stats: &[MessageStats], t: &Tables, messages: &Messages) -> String {
-    let mut w = writer();
+pub fn messages_csv(out: &mut dyn Write, t: &Tables<'_>, messages: &Messages) -> io::Result<()> {
+    let mut w = writer(out);
     w.write_record([
         "message",
         "producer",
@@ -60,10 +99,9 @@ pub fn messages_csv(stats: &[MessageStats], t: &Tables, messages: &Messages) -> 
         "hops_last",
         "received",
         "rmr",
-    ])
-    .expect("memory");
+    ])?;
     let num = |x: f64| if x.is_finite() { format!("{x:.6}") } else { String::new() };
-    for (s, &m) in stats.iter().zip(&t.delays.messages) {
+    for (s, &m) in t.per_message().iter().zip(t.cells.messages()) {
         let id = messages.id(m);
         w.write_record([
             id.to_string(),
@@ -78,32 +116,39 @@ pub fn messages_csv(stats: &[MessageStats], t: &Tables, messages: &Messages) -> 
             num(s.hops_last),
             s.received.to_string(),
             num(s.rmr),
-        ])
-        .expect("memory");
+        ])?;
     }
     finish(w)
 }
 
 /// `copies.csv`: message, peer, copies (0 where never received).
-pub fn copies_csv(t: &Tables, messages: &Messages) -> String {
-    let mut w = writer();
-    w.write_record(["message", "peer", "copies"]).expect("memory");
-    for (row, &m) in t.copies.messages.iter().enumerate() {
-        for (col, &p) in t.copies.peers.iter().enumerate() {
-            let c = t.copies.cells[row][col].unwrap_or(0);
-            w.write_record([messages.id(m).to_string(), p.0.to_string(), c.to_string()]).expect("memory");
+pub fn copies_csv(out: &mut dyn Write, t: &Tables<'_>, messages: &Messages) -> io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(["message", "peer", "copies"])?;
+    let mut copies = Vec::new();
+    for (row, &m) in t.cells.messages().iter().enumerate() {
+        copies.clear();
+        copies.resize(t.cells.peers().len(), 0);
+        t.cells.for_each_in_row(row, |c| copies[c.col] = c.copies);
+        let mut rec = Fields::default();
+        rec.push(messages.id(m));
+        for (&p, &c) in t.cells.peers().iter().zip(&copies) {
+            rec.keep(1).push(p.0).push(c).write(&mut w)?;
         }
     }
     finish(w)
 }
 
 /// `traffic.csv`: second, peer, bytes and messages received in that second.
-pub fn traffic_csv(t: &Tables) -> String {
-    let mut w = writer();
-    w.write_record(["second", "peer", "bytes_in", "msgs_in"]).expect("memory");
-    for (s, (b, m)) in t.traffic.bytes.iter().zip(&t.traffic.msgs).enumerate() {
-        for (col, p) in t.traffic.peers.iter().enumerate() {
-            w.write_record([s.to_string(), p.0.to_string(), b[col].to_string(), m[col].to_string()]).expect("memory");
+pub fn traffic_csv(out: &mut dyn Write, t: &Tables<'_>) -> io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(["second", "peer", "bytes_in", "msgs_in"])?;
+    let mut rec = Fields::default();
+    for s in 0..t.traffic.seconds() {
+        rec.keep(0).push(s);
+        for (col, p) in t.traffic.peers().iter().enumerate() {
+            let x = t.traffic.at(s, col);
+            rec.keep(1).push(p.0).push(x.bytes_in).push(x.msgs_in).write(&mut w)?;
         }
     }
     finish(w)
@@ -111,10 +156,14 @@ pub fn traffic_csv(t: &Tables) -> String {
 
 /// `traffic-per-second.csv`: per second, the median, mean and standard deviation over peers of the
 /// bytes and messages each received in that second (what the bandwidth and message-count plots
-/// show), without a row per peer. `bytes` and `msgs` are [`TrafficTable::per_second`] of the
+/// show), without a row per peer. `bytes` and `msgs` are [`Series::per_second`](crate::Series::per_second) of the
 /// traffic table's bytes and messages.
-pub fn traffic_per_second_csv(bytes: &[(f64, f64, f64)], msgs: &[(f64, f64, f64)]) -> String {
-    let mut w = writer();
+pub fn traffic_per_second_csv(
+    out: &mut dyn Write,
+    bytes: &[(f64, f64, f64)],
+    msgs: &[(f64, f64, f64)],
+) -> io::Result<()> {
+    let mut w = writer(out);
     w.write_record([
         "second",
         "bytes_in_median",
@@ -123,25 +172,22 @@ pub fn traffic_per_second_csv(bytes: &[(f64, f64, f64)], msgs: &[(f64, f64, f64)
         "msgs_in_median",
         "msgs_in_mean",
         "msgs_in_sd",
-    ])
-    .expect("memory");
+    ])?;
     for (s, (b, m)) in bytes.iter().zip(msgs).enumerate() {
-        w.write_record([s.to_string(), ms(b.0), ms(b.1), ms(b.2), ms(m.0), ms(m.1), ms(m.2)]).expect("memory");
+        w.write_record([s.to_string(), ms(b.0), ms(b.1), ms(b.2), ms(m.0), ms(m.1), ms(m.2)])?;
     }
     finish(w)
 }
 
-/// `convergence.csv`: per message, ms to reach 50, 90, 99 and 100 % of the peers.
-pub fn convergence_csv(t: &Tables, messages: &Messages) -> String {
-    let fractions = [0.5, 0.9, 0.99, 1.0];
-    let cols: Vec<Vec<Option<f64>>> =
-        fractions.iter().map(|&f| crate::tables::time_to_fraction(&t.delays, f)).collect();
-    let mut w = writer();
-    w.write_record(["message", "p50_ms", "p90_ms", "p99_ms", "p100_ms"]).expect("memory");
-    for (row, &m) in t.delays.messages.iter().enumerate() {
+/// `convergence.csv`: per message, ms to reach 50, 90, 99 and 100 % of the peers
+/// ([`crate::CONVERGENCE_FRACTIONS`]).
+pub fn convergence_csv(out: &mut dyn Write, t: &Tables<'_>, messages: &Messages) -> io::Result<()> {
+    let mut w = writer(out);
+    w.write_record(["message", "p50_ms", "p90_ms", "p99_ms", "p100_ms"])?;
+    for (times, &m) in t.scan.convergence.iter().zip(t.cells.messages()) {
         let mut rec = vec![messages.id(m).to_string()];
-        rec.extend(cols.iter().map(|c| c[row].map(ms).unwrap_or_default()));
-        w.write_record(rec).expect("memory");
+        rec.extend(times.iter().map(|c| c.map(ms).unwrap_or_default()));
+        w.write_record(rec)?;
     }
     finish(w)
 }

@@ -6,11 +6,6 @@
 //! left out of the hops and of the redundancy (and kept in the delays, where it counts as reached
 //! at once, as in the delay table).
 
-use p2psim_services::Messages;
-
-use crate::summary::Tables;
-use crate::tables::mean;
-
 /// The figures of one message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MessageStats {
@@ -32,40 +27,4 @@ pub struct MessageStats {
     /// 2007): `received / receivers − 1`, that is `m / (n − 1) − 1` with `n` the peers reached
     /// counting the source. 0 when every receiver got exactly one copy; NaN when none received it.
     pub rmr: f64,
-}
-
-/// The figures of every message of the tables, in production order.
-pub fn per_message(t: &Tables, messages: &Messages) -> Vec<MessageStats> {
-    t.delays
-        .messages
-        .iter()
-        .enumerate()
-        .map(|(row, &m)| {
-            let producer = messages.id(m).producer;
-            let (mut delays, mut hops) = (Vec::new(), Vec::new());
-            let mut received = 0u64;
-            for (col, &p) in t.delays.peers.iter().enumerate() {
-                let Some(d) = t.delays.cells[row][col] else { continue };
-                delays.push(d);
-                let copies = u64::from(t.copies.cells[row][col].unwrap_or(0));
-                if p == producer {
-                    received += copies.saturating_sub(1);
-                } else {
-                    received += copies;
-                    hops.push(f64::from(t.hops.cells[row][col].unwrap_or(0)));
-                }
-            }
-            let receivers = hops.len();
-            MessageStats {
-                reached: delays.len(),
-                receivers,
-                delay_mean: mean(&delays),
-                delay_last: delays.iter().copied().reduce(f64::max).unwrap_or(f64::NAN),
-                hops_mean: mean(&hops),
-                hops_last: hops.iter().copied().reduce(f64::max).unwrap_or(f64::NAN),
-                received,
-                rmr: if receivers == 0 { f64::NAN } else { received as f64 / receivers as f64 - 1.0 },
-            }
-        })
-        .collect()
 }

@@ -124,22 +124,22 @@ fn color_bar<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A histogram of small non-negative integers (copies per peer and message).
-pub fn histogram(path: &Path, title: &str, x_desc: &str, values: &[u32]) -> Result<(), PlotError> {
-    let max = values.iter().copied().max().unwrap_or(0) + 1;
-    let mut counts = vec![0u32; max as usize + 1];
-    for &v in values {
-        counts[v as usize] += 1;
-    }
+/// A histogram of small non-negative integers (copies per peer and message): `counts[v]` is how
+/// many cells hold `v`.
+pub fn histogram(path: &Path, title: &str, x_desc: &str, counts: &[u64]) -> Result<(), PlotError> {
+    let max = counts.iter().rposition(|&n| n > 0).unwrap_or(0) as u32 + 1;
     let top = counts.iter().copied().max().unwrap_or(1).max(1);
     let root = canvas(path)?;
     let mut chart = frame(&root, title, 60)
-        .build_cartesian_2d((0u32..max).into_segmented(), 0u32..top + top / 10 + 1)
+        .build_cartesian_2d((0u32..max).into_segmented(), 0u64..top + top / 10 + 1)
         .map_err(|e| err(path, e))?;
     chart.configure_mesh().x_desc(x_desc).y_desc("Cells").draw().map_err(|e| err(path, e))?;
     chart
         .draw_series(
-            Histogram::vertical(&chart).style(BLUE.mix(0.7).filled()).margin(2).data(values.iter().map(|&v| (v, 1))),
+            Histogram::vertical(&chart)
+                .style(BLUE.mix(0.7).filled())
+                .margin(2)
+                .data(counts.iter().enumerate().map(|(v, &n)| (v as u32, n))),
         )
         .map_err(|e| err(path, e))?;
     root.present().map_err(|e| err(path, e))
@@ -179,10 +179,29 @@ pub fn time_series(path: &Path, title: &str, y_desc: &str, per_second: &[(f64, f
     root.present().map_err(|e| err(path, e))
 }
 
-/// Convergence: for each message, the fraction of peers that have it against time since production.
-pub fn convergence(path: &Path, title: &str, delays: &Table<f64>) -> Result<(), PlotError> {
-    let n = delays.peers.len().max(1) as f64;
-    let xmax = delays.values().fold(1.0f64, f64::max) * 1.05;
+/// Points at most drawn per convergence curve: beyond a few per pixel column a denser line looks
+/// the same.
+const CURVE_POINTS: usize = 2000;
+
+/// One message's convergence curve from its first-receipt delays (sorted): a point `(delay,
+/// fraction of the analysed peers that had it by then)` at each receipt, or, when there are more
+/// than [`CURVE_POINTS`], at receipts evenly spaced by rank, the last always kept.
+pub fn convergence_curve(delays: &[f64], peers: usize) -> Vec<(f64, f64)> {
+    let n = peers.max(1) as f64;
+    let step = delays.len().div_ceil(CURVE_POINTS).max(1);
+    let last = delays.len().saturating_sub(1);
+    delays
+        .iter()
+        .enumerate()
+        .filter(|&(k, _)| k % step == 0 || k == last)
+        .map(|(k, &d)| (d, (k + 1) as f64 / n))
+        .collect()
+}
+
+/// Convergence: for each message, the fraction of peers that have it against time since
+/// production ([`convergence_curve`]s).
+pub fn convergence(path: &Path, title: &str, curves: &[Vec<(f64, f64)>]) -> Result<(), PlotError> {
+    let xmax = curves.iter().flatten().map(|p| p.0).fold(1.0f64, f64::max) * 1.05;
     let root = canvas(path)?;
     let mut chart = frame(&root, title, 60).build_cartesian_2d(0f64..xmax, 0f64..1.02).map_err(|e| err(path, e))?;
     chart
@@ -191,12 +210,10 @@ pub fn convergence(path: &Path, title: &str, delays: &Table<f64>) -> Result<(), 
         .y_desc("Fraction of peers")
         .draw()
         .map_err(|e| err(path, e))?;
-    for (i, row) in delays.cells.iter().enumerate() {
-        let mut got: Vec<f64> = row.iter().flatten().copied().collect();
-        got.sort_by(f64::total_cmp);
-        let points = got.iter().enumerate().map(|(k, &d)| (d, (k + 1) as f64 / n));
-        let series =
-            chart.draw_series(LineSeries::new(points, Palette99::pick(i).mix(0.8))).map_err(|e| err(path, e))?;
+    for (i, points) in curves.iter().enumerate() {
+        let series = chart
+            .draw_series(LineSeries::new(points.iter().copied(), Palette99::pick(i).mix(0.8)))
+            .map_err(|e| err(path, e))?;
         if i == 0 {
             series
                 .label("one line per message: the fraction of peers that had it by then")

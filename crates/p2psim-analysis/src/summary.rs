@@ -1,4 +1,4 @@
-//! The run's summary: the figures `summary.json` holds, computed from the tables.
+//! The run's summary: the figures `summary.json` holds, computed from the cells in place.
 
 use std::collections::BTreeMap;
 
@@ -7,8 +7,13 @@ use p2psim_net::DropReason;
 use p2psim_services::{ServiceId, World};
 use serde_json::{Value, json};
 
-use crate::per_message::{MessageStats, per_message};
-use crate::tables::{Table, copies_table, delay_table, hops_table, mean, quantile, tutorial_mean_delay};
+use crate::cells::{Cells, ms};
+use crate::per_message::MessageStats;
+use crate::quantiles::select;
+use crate::scan::Scan;
+#[cfg(doc)]
+use crate::tables::quantile;
+use crate::tables::{interpolated, mean, quantile_ranks};
 use crate::traffic::TrafficTable;
 
 /// Every figure of a run's summary, each defined once. Floats are rounded to 6 decimals when
@@ -90,36 +95,47 @@ pub struct Delays {
     pub last: f64,
 }
 
-/// The tables a summary is computed from, kept for CSV and plots.
+/// What a summary is computed from, kept for the CSV files and plots: the cells of the analysed
+/// service read in place, what one pass over them gathered, and the traffic.
 #[derive(Clone, Debug)]
-pub struct Tables {
-    /// First-receipt delays.
-    pub delays: Table<f64>,
-    /// Copies.
-    pub copies: Table<u32>,
-    /// Hops of first copies.
-    pub hops: Table<u8>,
+pub struct Tables<'w> {
+    /// The (message × peer) cells.
+    pub cells: Cells<'w>,
+    /// One pass over them.
+    pub scan: Scan,
     /// Received traffic per second.
-    pub traffic: TrafficTable,
+    pub traffic: TrafficTable<'w>,
 }
 
-impl Tables {
-    /// Reads the tables of gossip service `slot` from a run that ended at `until`; without a gossip
-    /// service, the message tables are empty and traffic covers every peer.
-    pub fn new(world: &World, slot: Option<ServiceId>, until: SimTime) -> Tables {
-        let (delays, copies, hops) = match slot {
-            Some(slot) => (delay_table(world, slot), copies_table(world, slot), hops_table(world, slot)),
-            None => {
-                let peers: Vec<_> = world.net().peers().collect();
-                (
-                    Table { messages: Vec::new(), peers: peers.clone(), cells: Vec::new() },
-                    Table { messages: Vec::new(), peers: peers.clone(), cells: Vec::new() },
-                    Table { messages: Vec::new(), peers, cells: Vec::new() },
-                )
-            }
-        };
-        let traffic = TrafficTable::new(world.net().monitors(), &delays.peers, until);
-        Tables { delays, copies, hops, traffic }
+impl<'w> Tables<'w> {
+    /// Reads gossip service `slot` of a run that ended at `until`; without a gossip service there
+    /// are no messages, and traffic covers every peer.
+    pub fn new(world: &'w World, slot: Option<ServiceId>, until: SimTime) -> Tables<'w> {
+        let cells = Cells::new(world, slot);
+        let scan = Scan::new(&cells, world.messages());
+        let traffic = TrafficTable::new(world.net().monitors(), cells.peers(), until);
+        Tables { cells, scan, traffic }
+    }
+
+    /// The figures of every message, in production order.
+    pub fn per_message(&self) -> &[MessageStats] {
+        &self.scan.messages
+    }
+
+    /// The `q`-quantiles of the delays of the cells holding a value, ms, interpolated as
+    /// [`quantile`] does; exact (see [`crate::quantiles`]).
+    pub fn delay_quantiles(&self, qs: &[f64]) -> Vec<f64> {
+        let n = self.scan.reached as usize;
+        let ranks: Vec<(usize, usize, f64)> = qs.iter().filter_map(|&q| quantile_ranks(n, q)).collect();
+        let Some(max) = self.scan.delay_max_ns else { return vec![f64::NAN; qs.len()] };
+        let wanted: Vec<u64> = ranks.iter().flat_map(|&(lo, hi, _)| [lo as u64, hi as u64]).collect();
+        let values = select(&wanted, max, |sink| self.cells.for_each(|_, c| sink(c.delay_ns)));
+        qs.iter()
+            .enumerate()
+            .map(|(i, &q)| {
+                interpolated(n, q, |rank| ms(if rank == ranks[i].0 { values[2 * i] } else { values[2 * i + 1] }))
+            })
+            .collect()
     }
 }
 
@@ -132,20 +148,17 @@ impl Summary {
         events: u64,
         world: &World,
         slot: Option<ServiceId>,
-        t: &Tables,
+        t: &Tables<'_>,
     ) -> Summary {
-        let mut delays: Vec<f64> = t.delays.values().collect();
-        delays.sort_by(f64::total_cmp);
-        let copies: Vec<f64> = t.copies.values().map(f64::from).collect();
-        let bytes = t.traffic.bytes_f64();
-        let msgs = t.traffic.msgs_f64();
-        let stats = per_message(t, world.messages());
+        let stats = t.per_message();
         let of = |f: fn(&MessageStats) -> f64| -> Vec<f64> { stats.iter().map(f).filter(|x| !x.is_nan()).collect() };
         // Every first copy received weighs the same: messages weigh by their receivers.
         let receivers: usize = stats.iter().map(|s| s.receivers).sum();
         let hops_sum: f64 = stats.iter().filter(|s| s.receivers > 0).map(|s| s.hops_mean * s.receivers as f64).sum();
-        let n = t.delays.peers.len().max(1) as f64;
-        let m = t.delays.messages.len().max(1) as f64;
+        let n = t.cells.peers().len().max(1) as f64;
+        let m = t.cells.messages().len().max(1) as f64;
+        let [p50, p90, p99] = t.delay_quantiles(&[0.5, 0.9, 0.99])[..] else { unreachable!("three asked") };
+        let scan = &t.scan;
         let (sent, updates) = match slot {
             Some(s) => (world.service_traffic(s), world.service_updates(s)),
             None => (Default::default(), 0),
@@ -171,7 +184,8 @@ impl Summary {
         }
         let counters = world.net().counters();
         let dropped = DropReason::ALL.iter().map(|&r| (r.name(), counters.dropped(r))).collect();
-        let ratio = t.delays.fill_ratio();
+        let cells = t.cells.cell_count();
+        let ratio = if cells == 0 { 0.0 } else { scan.reached as f64 / cells as f64 };
         Summary {
             experiment: name.to_owned(),
             seed,
@@ -181,27 +195,28 @@ impl Summary {
             arrivals_accounted: counters.accounted,
             messages_produced: world.messages().len(),
             delivery_ratio: ratio,
-            residue: if t.delays.cell_count() == 0 { f64::NAN } else { 1.0 - ratio },
+            residue: if cells == 0 { f64::NAN } else { 1.0 - ratio },
             delay_ms: Delays {
-                mean: mean(&delays),
-                p50: quantile(&delays, 0.5),
-                p90: quantile(&delays, 0.9),
-                p99: quantile(&delays, 0.99),
-                max: delays.last().copied().unwrap_or(f64::NAN),
+                // Exact: the sum of integer nanoseconds, divided once.
+                mean: if scan.reached == 0 { f64::NAN } else { scan.delay_sum_ns as f64 / scan.reached as f64 / 1e6 },
+                p50,
+                p90,
+                p99,
+                max: scan.delay_max_ns.map_or(f64::NAN, ms),
                 last: mean(&of(|s| s.delay_last)),
             },
-            tutorial_mean_delay_ms: tutorial_mean_delay(&t.delays),
+            tutorial_mean_delay_ms: scan.tutorial_mean_delay_ms,
             hops: (
                 if receivers == 0 { f64::NAN } else { hops_sum / receivers as f64 },
                 of(|s| s.hops_last).into_iter().reduce(f64::max).unwrap_or(f64::NAN),
                 mean(&of(|s| s.hops_last)),
             ),
-            copies: (mean(&copies), t.copies.values().max().unwrap_or(0)),
+            copies: (scan.copies_mean(), scan.copies_max()),
             rmr: mean(&of(|s| s.rmr)),
             sent_per_peer: (f64::from(sent.msgs) / (n * m), updates as f64 / (n * m), sent.bytes as f64 / (n * m)),
             sent_by_kind,
-            bytes_per_s_per_peer: (TrafficTable::mean_of_means(&bytes), TrafficTable::median_of_peer_means(&bytes)),
-            msgs_per_s_per_peer: (TrafficTable::mean_of_means(&msgs), TrafficTable::median_of_peer_means(&msgs)),
+            bytes_per_s_per_peer: (t.traffic.bytes().mean_of_means(), t.traffic.bytes().median_of_peer_means()),
+            msgs_per_s_per_peer: (t.traffic.msgs().mean_of_means(), t.traffic.msgs().median_of_peer_means()),
             dropped,
             unhandled: world.unhandled(),
             links,

@@ -1,7 +1,8 @@
-//! Tables over (message, peer): delays, copies; and what they summarise to.
+//! Tables over (message, peer), materialised for heatmaps and the per-peer CSV files, and the
+//! elementary statistics (mean, median, quantiles as pandas computes them).
 
 use p2psim_net::PeerId;
-use p2psim_services::{MsgIdx, ServiceId, World};
+use p2psim_services::MsgIdx;
 
 /// One row per message, one column per peer: what the tutorial's `get_gossip_table` and
 /// `get_overhead_table` show, with ids parsed structurally (P2PSimpy's K1 key-order mix-up cannot
@@ -34,51 +35,34 @@ impl<T: Copy> Table<T> {
     }
 }
 
-/// First-receipt time minus production time, in ms, for each message and each peer of `slot`.
-pub fn delay_table(world: &World, slot: ServiceId) -> Table<f64> {
-    let peers = world.service_members(slot).to_vec();
-    let messages: Vec<MsgIdx> = world.messages().all().collect();
-    let cells = messages
-        .iter()
-        .map(|&m| {
-            let produced = world.messages().produced_at(m);
-            peers.iter().map(|&p| world.record(slot, p, m).map(|r| (r.first_seen - produced).as_millis_f64())).collect()
-        })
-        .collect();
-    Table { messages, peers, cells }
-}
-
-/// Copies received, for each message and each peer of `slot` (absent where never received).
-pub fn copies_table(world: &World, slot: ServiceId) -> Table<u32> {
-    let peers = world.service_members(slot).to_vec();
-    let messages: Vec<MsgIdx> = world.messages().all().collect();
-    let cells =
-        messages.iter().map(|&m| peers.iter().map(|&p| world.record(slot, p, m).map(|r| r.copies)).collect()).collect();
-    Table { messages, peers, cells }
-}
-
-/// Hops of the first copy, for each message and each peer of `slot` (absent where never
-/// received).
-pub fn hops_table(world: &World, slot: ServiceId) -> Table<u8> {
-    let peers = world.service_members(slot).to_vec();
-    let messages: Vec<MsgIdx> = world.messages().all().collect();
-    let cells =
-        messages.iter().map(|&m| peers.iter().map(|&p| world.record(slot, p, m).map(|r| r.hops)).collect()).collect();
-    Table { messages, peers, cells }
-}
-
 /// The `q`-quantile of sorted values, interpolated linearly between the two nearest ranks (the
 /// default of pandas' and numpy's `quantile`, so that a user recomputing it from `delays.csv`
 /// gets the same number); NaN when empty.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    match sorted.len() {
-        0 => f64::NAN,
-        n => {
-            let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
-            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-            sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+    interpolated(sorted.len(), q, |rank| sorted[rank])
+}
+
+/// The `q`-quantile of `n` values whose `rank`-th smallest (0-based) is `value(rank)`, as
+/// [`quantile`] computes it; NaN when `n` is 0. `value` is asked for the two ranks
+/// [`quantile_ranks`] gives.
+pub fn interpolated(n: usize, q: f64, value: impl Fn(usize) -> f64) -> f64 {
+    match quantile_ranks(n, q) {
+        None => f64::NAN,
+        Some((lo, hi, frac)) => {
+            let (a, b) = (value(lo), value(hi));
+            a + (b - a) * frac
         }
     }
+}
+
+/// The two ranks the `q`-quantile of `n` values interpolates between, and the weight of the
+/// upper one; `None` when `n` is 0.
+pub fn quantile_ranks(n: usize, q: f64) -> Option<(usize, usize, f64)> {
+    (n > 0).then(|| {
+        let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
+        let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+        (lo, hi, pos - lo as f64)
+    })
 }
 
 /// The median of values (mean of the middle two for an even count); NaN when empty.
@@ -95,34 +79,6 @@ pub fn median(values: &[f64]) -> f64 {
 /// Mean of values; NaN when empty.
 pub fn mean(values: &[f64]) -> f64 {
     if values.is_empty() { f64::NAN } else { values.iter().sum::<f64>() / values.len() as f64 }
-}
-
-/// Convergence: for each message, the time (ms after production) by which each fraction of the
-/// peers had it; `None` if that fraction was never reached.
-pub fn time_to_fraction(delays: &Table<f64>, fraction: f64) -> Vec<Option<f64>> {
-    let n = delays.peers.len();
-    let need = ((fraction * n as f64).ceil() as usize).max(1);
-    delays
-        .cells
-        .iter()
-        .map(|row| {
-            let mut got: Vec<f64> = row.iter().flatten().copied().collect();
-            got.sort_by(f64::total_cmp);
-            got.get(need - 1).copied()
-        })
-        .collect()
-}
-
-/// The tutorial's `df.mean().mean()`: for each peer the mean delay over the messages it got, then
-/// the mean over peers that got any.
-pub fn tutorial_mean_delay(delays: &Table<f64>) -> f64 {
-    let per_peer: Vec<f64> = (0..delays.peers.len())
-        .filter_map(|c| {
-            let v: Vec<f64> = delays.cells.iter().filter_map(|row| row[c]).collect();
-            (!v.is_empty()).then(|| mean(&v))
-        })
-        .collect();
-    mean(&per_peer)
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ pub(crate) fn run(
     let result = py.detach(move || {
         let mut sim = p2psim::Simulation::new(&exp)?;
         sim.run()?;
-        Ok(p2psim::result_files(&sim).texts)
+        Ok(p2psim::Results::new(&sim).texts())
     });
     if let Some(e) = crate::protocol::take_failure() {
         return Err(e);

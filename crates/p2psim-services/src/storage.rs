@@ -71,6 +71,17 @@ fn first_ns(c: &Cell) -> u64 {
     u64::from(c[1]) << 32 | u64::from(c[0])
 }
 
+/// The record a stored cell holds.
+#[inline]
+fn record(c: &Cell) -> Record {
+    Record {
+        first_seen: SimTime::from_nanos(first_ns(c)),
+        copies: copies(c),
+        hops: hops(c),
+        tampered: c[2] & TAMPERED != 0,
+    }
+}
+
 /// Services with at most this many peers keep every message column dense.
 const DENSE_FROM_START: usize = 4096;
 
@@ -210,12 +221,29 @@ impl Storage {
     /// What peer `local` knows of `m`.
     pub fn get(&self, local: u32, m: MsgIdx) -> Option<Record> {
         let c = self.cell(local, m);
-        stored(&c).then(|| Record {
-            first_seen: SimTime::from_nanos(first_ns(&c)),
-            copies: copies(&c),
-            hops: hops(&c),
-            tampered: c[2] & TAMPERED != 0,
-        })
+        stored(&c).then(|| record(&c))
+    }
+
+    /// Calls `f` with every peer that stored `m` and what it knows of it, in local order: one
+    /// sequential read of the message's column, for analyses over every (message, peer) cell.
+    pub fn for_each_stored(&self, m: MsgIdx, mut f: impl FnMut(u32, Record)) {
+        match self.columns.get(m.index()) {
+            None => {}
+            Some(Column::Dense(v)) => {
+                for (local, c) in v.iter().enumerate() {
+                    if stored(c) {
+                        f(local as u32, record(c));
+                    }
+                }
+            }
+            Some(Column::Sparse(map)) => {
+                let mut locals: Vec<u32> = map.iter().filter(|(_, c)| stored(c)).map(|(&k, _)| k).collect();
+                locals.sort_unstable();
+                for local in locals {
+                    f(local, record(&map[&local]));
+                }
+            }
+        }
     }
 
     /// The messages peer `local` stored, in the order it stored them (needs `track_known`).

@@ -55,7 +55,7 @@ pub use experiment::{
     PeerTypeDef, ServiceRef, TopologySpec,
 };
 pub use outdir::{Lock, MARKER, check_output, remove_stale, write_file_atomically, write_folder_atomically};
-pub use output::{ResultFiles, comparison_json, report, result_files, write_results};
+pub use output::{Results, comparison_json, report, write_results};
 pub use p2psim_services::Catalog as Protocols;
 pub use scenario::Scenario;
 pub use simulation::Simulation;

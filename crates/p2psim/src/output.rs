@@ -1,10 +1,10 @@
 //! Writing a run's results: the resolved experiment, the summary, the tables as CSV, the plots.
 
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use p2psim_analysis::{
-    Summary, Tables, convergence_csv, copies_csv, delays_csv, messages_csv, per_message, plot, traffic_csv,
-    traffic_per_second_csv,
+    Summary, Tables, convergence_csv, copies_csv, delays_csv, messages_csv, plot, traffic_csv, traffic_per_second_csv,
 };
 use p2psim_net::PeerState;
 
@@ -19,8 +19,9 @@ pub(crate) fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::io(path, e)
 }
 
-/// The summary and tables of a run (of its gossip service, if it has one).
-pub fn report(sim: &Simulation) -> (Summary, Tables) {
+/// The summary and tables of a run (of its gossip service, if it has one). The tables read the
+/// run's storage in place: they borrow the simulation.
+pub fn report(sim: &Simulation) -> (Summary, Tables<'_>) {
     let slot = sim.gossip_service();
     let tables = Tables::new(sim.world(), slot, sim.now());
     let exp = sim.experiment();
@@ -28,48 +29,75 @@ pub fn report(sim: &Simulation) -> (Summary, Tables) {
     (summary, tables)
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> Result<PathBuf, Error> {
-    let path = dir.join(name);
-    std::fs::write(&path, text).map_err(|e| io(&path, e))?;
-    Ok(path)
-}
-
-/// A run's results as text, named as their files, with what the plots are drawn from.
-pub struct ResultFiles {
-    /// `(file name, text)`: `experiment.ron`, `topology.dot`, `summary.json`, the per-peer tables
-    /// `delays.csv`, `copies.csv` and `traffic.csv` unless `analysis.peer_tables` leaves them out,
-    /// `traffic-per-second.csv`, `convergence.csv`, `messages.csv`.
-    pub texts: Vec<(&'static str, String)>,
+/// A run's results, computed once: the summary, the tables, and what writes each text file.
+pub struct Results<'w> {
+    sim: &'w Simulation,
+    /// The experiment as run (its `until_ms` the end of the run), rerunnable as is.
+    exp: crate::Experiment,
     /// The summary.
     pub summary: Summary,
     /// The tables.
-    pub tables: Tables,
+    pub tables: Tables<'w>,
     bytes: Vec<(f64, f64, f64)>,
     msgs: Vec<(f64, f64, f64)>,
     peer_tables: bool,
 }
 
-/// The text files of a finished (or paused) run's results, as [`write_results`] writes them.
-pub fn result_files(sim: &Simulation) -> ResultFiles {
-    let mut exp = sim.experiment().clone();
-    exp.until_ms = sim.now().as_nanos() / 1_000_000;
-    let (summary, tables) = report(sim);
-    let messages = sim.world().messages();
-    let peer_tables = exp.analysis.peer_tables.wanted(tables.delays.peers.len() as u64, messages.len() as u64);
-    let mut texts =
-        vec![("experiment.ron", exp.to_ron()), ("topology.dot", live_dot(sim)), ("summary.json", summary.to_json())];
-    if peer_tables {
-        texts.push(("delays.csv", delays_csv(&tables, messages)));
-        texts.push(("copies.csv", copies_csv(&tables, messages)));
-        texts.push(("traffic.csv", traffic_csv(&tables)));
+impl<'w> Results<'w> {
+    /// The results of a finished (or paused) run.
+    pub fn new(sim: &'w Simulation) -> Results<'w> {
+        let mut exp = sim.experiment().clone();
+        exp.until_ms = sim.now().as_nanos() / 1_000_000;
+        let (summary, tables) = report(sim);
+        let peer_tables =
+            exp.analysis.peer_tables.wanted(tables.cells.peers().len() as u64, sim.world().messages().len() as u64);
+        // Per second, over peers: the CSV and the two time-series plots.
+        let bytes = tables.traffic.bytes().per_second();
+        let msgs = tables.traffic.msgs().per_second();
+        Results { sim, exp, summary, tables, bytes, msgs, peer_tables }
     }
-    // Per second, over peers: the CSV and the two time-series plots.
-    let bytes = p2psim_analysis::TrafficTable::per_second(&tables.traffic.bytes_f64());
-    let msgs = p2psim_analysis::TrafficTable::per_second(&tables.traffic.msgs_f64());
-    texts.push(("traffic-per-second.csv", traffic_per_second_csv(&bytes, &msgs)));
-    texts.push(("convergence.csv", convergence_csv(&tables, messages)));
-    texts.push(("messages.csv", messages_csv(&per_message(&tables, messages), &tables, messages)));
-    ResultFiles { texts, summary, tables, bytes, msgs, peer_tables }
+
+    /// The text files, in the order they are written: `experiment.ron`, `topology.dot`,
+    /// `summary.json`, the per-peer tables `delays.csv`, `copies.csv` and `traffic.csv` unless
+    /// `analysis.peer_tables` leaves them out, `traffic-per-second.csv`, `convergence.csv`,
+    /// `messages.csv`.
+    pub fn text_names(&self) -> Vec<&'static str> {
+        let mut names = vec!["experiment.ron", "topology.dot", "summary.json"];
+        if self.peer_tables {
+            names.extend(["delays.csv", "copies.csv", "traffic.csv"]);
+        }
+        names.extend(["traffic-per-second.csv", "convergence.csv", "messages.csv"]);
+        names
+    }
+
+    /// Writes text file `name` (one of [`Results::text_names`]) to `out`, as it is computed.
+    pub fn write_text(&self, name: &str, out: &mut dyn Write) -> std::io::Result<()> {
+        let (t, messages) = (&self.tables, self.sim.world().messages());
+        match name {
+            "experiment.ron" => out.write_all(self.exp.to_ron().as_bytes()),
+            "topology.dot" => live_dot(self.sim, out),
+            "summary.json" => out.write_all(self.summary.to_json().as_bytes()),
+            "delays.csv" => delays_csv(out, t, messages),
+            "copies.csv" => copies_csv(out, t, messages),
+            "traffic.csv" => traffic_csv(out, t),
+            "traffic-per-second.csv" => traffic_per_second_csv(out, &self.bytes, &self.msgs),
+            "convergence.csv" => convergence_csv(out, t, messages),
+            "messages.csv" => messages_csv(out, t, messages),
+            other => unreachable!("{other} is not a result file"),
+        }
+    }
+
+    /// Every text file as text, named (for small runs: each is held whole).
+    pub fn texts(&self) -> Vec<(&'static str, String)> {
+        self.text_names()
+            .into_iter()
+            .map(|name| {
+                let mut text = Vec::new();
+                self.write_text(name, &mut text).expect("writing to memory cannot fail");
+                (name, String::from_utf8(text).expect("the result files are UTF-8"))
+            })
+            .collect()
+    }
 }
 
 /// Writes everything about a finished run into `dir` (which must exist): `experiment.ron` (the
@@ -79,37 +107,43 @@ pub fn result_files(sim: &Simulation) -> ResultFiles {
 /// plots, PNG heatmaps (with the per-peer tables), histogram, traffic and convergence plots, and
 /// graph frames with an animated GIF.
 pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
-    let files = result_files(sim);
-    for (name, text) in &files.texts {
-        write(dir, name, text)?;
+    let results = Results::new(sim);
+    for name in results.text_names() {
+        let path = dir.join(name);
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).map_err(|e| io(&path, e))?);
+        results.write_text(name, &mut file).and_then(|()| file.flush()).map_err(|e| io(&path, e))?;
     }
-    let ResultFiles { summary, tables, bytes, msgs, peer_tables, .. } = files;
+    let Results { summary, tables, bytes, msgs, peer_tables, .. } = results;
     let exp = sim.experiment();
-    if exp.analysis.plots && !tables.delays.messages.is_empty() {
+    if exp.analysis.plots && !tables.cells.messages().is_empty() {
         let plot_err = |e: plot::PlotError| Error::Io { file: e.path, message: e.message };
         if peer_tables {
-            plot::heatmap(&dir.join("delays.png"), "Delivery delay (ms)", &tables.delays).map_err(plot_err)?;
-            let copies = p2psim_analysis::Table {
-                messages: tables.copies.messages.clone(),
-                peers: tables.copies.peers.clone(),
-                cells: tables.copies.cells.iter().map(|r| r.iter().map(|c| c.map(f64::from)).collect()).collect(),
-            };
+            let delays = tables.cells.table(|c| c.delay_ms());
+            plot::heatmap(&dir.join("delays.png"), "Delivery delay (ms)", &delays).map_err(plot_err)?;
+            let copies = tables.cells.table(|c| f64::from(c.copies));
             plot::heatmap(&dir.join("copies.png"), "Copies received per peer and message", &copies)
                 .map_err(plot_err)?;
         }
-        let counts: Vec<u32> = tables.copies.values().collect();
         plot::histogram(
             &dir.join("copies-histogram.png"),
             "Redundancy",
             "Copies of a message seen by one peer",
-            &counts,
+            &tables.scan.copies_count,
         )
         .map_err(plot_err)?;
         plot::time_series(&dir.join("bandwidth.png"), "Bandwidth overhead", "Bytes received per second", &bytes)
             .map_err(plot_err)?;
         plot::time_series(&dir.join("messages.png"), "Message count overhead", "Messages received per second", &msgs)
             .map_err(plot_err)?;
-        plot::convergence(&dir.join("convergence.png"), "Convergence per message", &tables.delays).map_err(plot_err)?;
+        let curves: Vec<Vec<(f64, f64)>> = (0..tables.cells.messages().len())
+            .map(|row| {
+                let mut delays = Vec::new();
+                tables.cells.for_each_in_row(row, |c| delays.push(c.delay_ms()));
+                delays.sort_by(f64::total_cmp);
+                plot::convergence_curve(&delays, tables.cells.peers().len())
+            })
+            .collect();
+        plot::convergence(&dir.join("convergence.png"), "Convergence per message", &curves).map_err(plot_err)?;
         if !sim.snapshots().is_empty() {
             let client: Vec<bool> = {
                 let w = sim.world();
@@ -139,18 +173,18 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
 }
 
 /// The live graph at the end of the run, in Graphviz DOT (online peers and their links).
-fn live_dot(sim: &Simulation) -> String {
+fn live_dot(sim: &Simulation, out: &mut dyn Write) -> std::io::Result<()> {
     let net = sim.world().net();
     let peers = sim.world().peers();
-    let mut out = String::from("graph live {\n");
+    writeln!(out, "graph live {{")?;
     for p in net.peers() {
         let color = if net.is_online(p) { "blue" } else { "red" };
-        out += &format!("    {} [type=\"{}\", color={color}];\n", p.0, peers.type_name(peers.type_of(p)));
+        writeln!(out, "    {} [type=\"{}\", color={color}];", p.0, peers.type_name(peers.type_of(p)))?;
     }
     for (a, b) in net.live_links() {
-        out += &format!("    {} -- {};\n", a.0, b.0);
+        writeln!(out, "    {} -- {};", a.0, b.0)?;
     }
-    out + "}\n"
+    writeln!(out, "}}")
 }
 
 /// The tutorial's comparison of two runs (pull against push): ratios of mean delay, bandwidth and

@@ -9,6 +9,7 @@ mod loader;
 mod measures;
 mod output;
 mod reference;
+mod report;
 mod sweep;
 mod tutorial;
 mod workload;
