@@ -16,6 +16,10 @@ pub(crate) struct Args {
     /// ten minutes each.
     #[arg(long, conflicts_with = "quick")]
     million: bool,
+    /// Also ten million peers (`scale-10m-push.ron`: push gossip of 10 messages to completion),
+    /// the run alone and through the main command: several minutes and about 11 GB.
+    #[arg(long, conflicts_with = "quick")]
+    ten_million: bool,
 }
 
 struct Row {
@@ -111,9 +115,16 @@ pub(crate) fn run(args: Args) -> Result<()> {
     );
     println!("|---|---|---|---|---|---|---|---|");
     let mut scenarios = vec!["scale-1000", "scale-1000-pull"];
+    let mut through_main = Vec::new();
     if args.million {
         scenarios.extend(["scale-1m-push", "scale-1m-pull"]);
+        through_main.push("scale-1m-push");
     }
+    if args.ten_million {
+        scenarios.push("scale-10m-push");
+        through_main.push("scale-10m-push");
+    }
+    let mut alone = std::collections::BTreeMap::new();
     for name in scenarios {
         let file = root.join(format!("examples/experiments/{name}.ron"));
         let out = Command::new(&bin).arg("experiment").arg(&file).output()?;
@@ -134,6 +145,45 @@ pub(crate) fn run(args: Args) -> Result<()> {
             field(5),
             field(8),
             tagged("stored="),
+        );
+        alone.insert(name, (field(5).parse::<f64>().unwrap_or(f64::NAN), field(7).parse::<f64>().unwrap_or(f64::NAN)));
+    }
+    if !through_main.is_empty() {
+        main_command_table(&root, &bin, &through_main, &alone)?;
+    }
+    Ok(())
+}
+
+/// The main command (`p2psim experiment FILE`, report and files included) against the run alone:
+/// the targets are at most 1.3 times the time and 1.2 times the peak memory.
+fn main_command_table(
+    root: &std::path::Path,
+    bin: &std::path::Path,
+    names: &[&str],
+    alone: &std::collections::BTreeMap<&str, (f64, f64)>,
+) -> Result<()> {
+    println!(
+        "\n| scenario | run alone: wall (s), peak | main command: wall (s), peak | time ratio (≤ 1.3) | memory ratio (≤ 1.2) |"
+    );
+    println!("|---|---|---|---|---|");
+    for &name in names {
+        let file = root.join(format!("examples/experiments/{name}.ron"));
+        let out_dir = root.join(format!("target/bench-main/{name}"));
+        let out = Command::new(bin).arg("main").arg(&file).arg(&out_dir).output()?;
+        if !out.status.success() {
+            bail!("the main command on {name} failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let text = String::from_utf8(out.stdout)?;
+        let f: Vec<&str> = text.lines().last().unwrap_or("").split_whitespace().collect();
+        let wall: f64 = f.get(1).context("short output of scale main")?.parse()?;
+        let peak: f64 = f.get(2).context("short output of scale main")?.parse()?;
+        let (run_wall, run_peak) = alone[name];
+        println!(
+            "| {name} | {run_wall:.1}, {:.2} GB | {wall:.1}, {:.2} GB | {} | {} |",
+            run_peak / 1e9,
+            peak / 1e9,
+            ratio(wall, run_wall),
+            ratio(peak, run_peak),
         );
     }
     Ok(())

@@ -2,6 +2,10 @@
 //!
 //! `scale <p2psim|yardstick> <peers> [messages] [spacing_ms]` or `scale experiment <file.ron>`
 //! prints one line: `impl peers messages events copies wall_s events_per_s peak_rss_bytes bytes_per_peer`.
+//!
+//! `scale main <file.ron> <out>` runs the main command (`p2psim experiment FILE --out OUT`, the
+//! same code as the installed tool) and prints `main wall_s peak_rss_bytes`: the whole process,
+//! report and files included, to set against `scale experiment`'s run alone.
 
 use std::time::Instant;
 
@@ -15,6 +19,18 @@ fn main() {
     let which = args.get(1).expect(usage).clone();
     if which == "experiment" {
         return experiment(args.get(2).expect(usage));
+    }
+    if which == "main" {
+        let (file, out) = (args.get(2).expect(usage), args.get(3).expect(usage));
+        let start = Instant::now();
+        let status =
+            p2psim::cli::run(&p2psim::Protocols::new(), ["p2psim", "experiment", file.as_str(), "--out", out.as_str()]);
+        assert_eq!(status, 0, "the main command failed");
+        #[allow(clippy::print_stdout, reason = "this binary's output is its report")]
+        {
+            println!("main {:.3} {}", start.elapsed().as_secs_f64(), peak_rss_bytes().unwrap_or(0));
+        }
+        return;
     }
     let peers: u32 = args.get(2).expect(usage).parse().expect("peers is a number");
     let messages: u32 = args.get(3).map_or(1, |s| s.parse().expect("messages is a number"));

@@ -2,7 +2,7 @@
 //! whose events carry typed steps, acting on the world only through its
 //! [`Control`](p2psim_services::Control) interface.
 
-use p2psim_kernel::{Dist, EventQueue, Kernel, LazyRng, Model, Param, Seed, SimDuration, SimRng, SimTime, StreamKey};
+use p2psim_kernel::{Dist, EventQueue, Kernel, Model, Param, Seed, SimDuration, SimRng, SimTime, StreamKey, Streams};
 use p2psim_net::{NetEvent, PeerId, PeerState};
 use p2psim_services::{Kind, Message, World};
 use rand::RngExt;
@@ -107,15 +107,15 @@ struct Fault {
     members: Vec<PeerId>,
     /// `members` index of each peer, where it is a member.
     index: Vec<u32>,
-    rngs: Vec<LazyRng>,
+    rngs: Streams,
     disrupted: Vec<bool>,
 }
 
 impl Fault {
     /// Member `i`'s stream for fault number `fi`.
-    fn rng(&mut self, seed: Seed, fi: usize, i: usize) -> &mut SimRng {
+    fn rng(&mut self, fi: usize, i: usize) -> &mut SimRng {
         let key = StreamKey::new("fault").with(fi as u64).with(self.members[i].0.into());
-        self.rngs[i].get(seed, key)
+        self.rngs.get(i, key)
     }
 }
 
@@ -196,13 +196,12 @@ impl Faulty {
             }
         }
         self.world.start(k);
-        let seed = self.seed;
         for (fi, f) in self.faults.iter_mut().enumerate() {
             let fault = fi as u16;
             for i in 0..f.members.len() {
                 let peer = f.members[i];
                 let key = StreamKey::new("fault").with(fi as u64).with(peer.0.into());
-                let rng = f.rngs[i].get(seed, key);
+                let rng = f.rngs.get(i, key);
                 let first: Vec<(SimDuration, Step)> = match &f.runtime {
                     Runtime::Disruption { clock, .. } => clock.first(i, rng),
                     Runtime::Churn { session, .. } => vec![(ms(session.draw(rng)), Step::SessionEnd)],
@@ -287,12 +286,11 @@ impl Faulty {
 
     fn step<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, fi: usize, peer: PeerId, step: Step) {
         let fault = fi as u16;
-        let seed = self.seed;
         let f = &mut self.faults[fi];
         let i = f.index[peer.index()] as usize;
         let disrupted = f.disrupted[i];
         let key = StreamKey::new("fault").with(fi as u64).with(peer.0.into());
-        let rng = f.rngs[i].get(seed, key);
+        let rng = f.rngs.get(i, key);
         match (&f.runtime, step) {
             (Runtime::Disruption { effect, clock }, Step::Disrupt { on, index }) => {
                 let on = clock.starts(on, disrupted);
@@ -358,7 +356,7 @@ impl Faulty {
         }
         candidates.sort_unstable();
         let want = if links > 0.0 { (links.round() as usize).min(candidates.len()) } else { 0 };
-        let rng = self.faults[fi].rng(self.seed, fi, i);
+        let rng = self.faults[fi].rng(fi, i);
         let chosen = rand::seq::index::sample(rng, candidates.len(), want);
         let targets: Vec<PeerId> = chosen.into_iter().map(|j| candidates[j]).collect();
         tracing::info!(t = %k.now(), peer = peer.0, links = targets.len(), "joined");
@@ -515,7 +513,7 @@ fn build(world: &World, seed: Seed, fi: usize, spec: &FaultSpec, n: usize) -> Fa
         }
     };
     let m = members.len();
-    Fault { runtime, members, index, rngs: (0..m).map(|_| LazyRng::new()).collect(), disrupted: vec![false; m] }
+    Fault { runtime, members, index, rngs: Streams::new(seed, m), disrupted: vec![false; m] }
 }
 
 /// The peers a fault applies to (checked selectors).

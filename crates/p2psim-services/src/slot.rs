@@ -6,7 +6,7 @@
 //! slots in an enum and calls them directly (static dispatch); protocols registered from outside
 //! are boxed as [`ErasedSlot`], the one place where a call goes through a vtable.
 
-use p2psim_kernel::{LazyRng, Param, Seed, SimRng, StreamKey};
+use p2psim_kernel::{Param, Seed, SimRng, StreamKey, Streams};
 use p2psim_net::PeerId;
 
 use crate::context::{Context, Env};
@@ -27,7 +27,7 @@ pub(crate) struct Common {
     pub(crate) members: Vec<PeerId>,
     /// What its peers stored.
     pub(crate) storage: Storage,
-    rngs: Vec<LazyRng>,
+    rngs: Streams,
     seed: Seed,
     key: StreamKey,
     /// The first kind of its message type.
@@ -46,7 +46,7 @@ impl Common {
     #[inline]
     pub(crate) fn rng(&mut self, local: u32, peer: PeerId) -> &mut SimRng {
         debug_assert_eq!(self.members[local as usize], peer);
-        self.rngs[local as usize].get(self.seed, self.key.with(peer.0.into()))
+        self.rngs.get(local as usize, self.key.with(peer.0.into()))
     }
 
     /// Asks the CPU to bring what a message's arrival at member `local` reads (its storage cell,
@@ -54,7 +54,7 @@ impl Common {
     #[inline]
     pub(crate) fn prefetch(&self, local: u32, m: crate::MsgIdx) {
         self.storage.prefetch(local, m);
-        prefetch_index::prefetch_index(&self.rngs, local as usize);
+        self.rngs.prefetch(local as usize);
     }
 
     /// The peer's own value of the first-round wait of a P2PSimpy-style round (`init_timeout`).
@@ -123,7 +123,7 @@ impl<P: Protocol> Slot<P> {
             name: name.to_owned(),
             type_id,
             storage: Storage::new(members.len(), needs.known, needs.ranged),
-            rngs: (0..members.len()).map(|_| LazyRng::new()).collect(),
+            rngs: Streams::new(seed, members.len()),
             members,
             seed,
             key: StreamKey::new("service").with_label(type_name).with_label(name),

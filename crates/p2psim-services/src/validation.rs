@@ -2,7 +2,7 @@
 //! producer attaches a validation to its messages; every receiver spends a drawn time on it, during
 //! which its download queue stays busy, then accepts or rejects the message.
 
-use p2psim_kernel::{Dist, LazyRng, Seed, SimDuration, SimTime, StreamKey};
+use p2psim_kernel::{Dist, Seed, SimDuration, SimTime, StreamKey, Streams};
 use p2psim_net::{Admission, Admit, PeerId};
 
 use crate::message::Message;
@@ -17,15 +17,14 @@ pub(crate) struct Validation {
 /// The admission step of a world: every validation of the run, and each receiver's stream.
 #[derive(Debug)]
 pub(crate) struct Validator {
-    seed: Seed,
     pub(crate) specs: Vec<Validation>,
-    rngs: Vec<LazyRng>,
+    rngs: Streams,
 }
 
 impl Validator {
     pub(crate) fn new(seed: Seed, specs: Vec<Validation>, peers: usize) -> Validator {
-        let rngs = if specs.is_empty() { Vec::new() } else { (0..peers).map(|_| LazyRng::new()).collect() };
-        Validator { seed, specs, rngs }
+        let rngs = Streams::new(seed, if specs.is_empty() { 0 } else { peers });
+        Validator { specs, rngs }
     }
 }
 
@@ -37,7 +36,7 @@ impl Admission<Message> for Validator {
             return Admit::Now;
         }
         let spec = &self.specs[validation as usize - 1];
-        let rng = self.rngs[to.index()].get(self.seed, StreamKey::new("validation").with(to.0.into()));
+        let rng = self.rngs.get(to.index(), StreamKey::new("validation").with(to.0.into()));
         let delay = SimDuration::from_millis_abs(spec.delay.draw(rng));
         Admit::After { delay, accept: !(spec.reject_tampered && tampered) }
     }
