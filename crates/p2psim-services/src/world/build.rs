@@ -138,7 +138,8 @@ impl World {
             timers: Timers::new(),
             scratch: Vec::new(),
             unhandled: 0,
-            topology,
+            // Kept only until the peers greet each other at start.
+            topology: if bootstrap == Bootstrap::Hello { topology } else { Topology::empty(0) },
             bootstrap,
             known,
             counted_kinds: Vec::new(),

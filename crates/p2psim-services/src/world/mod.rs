@@ -105,6 +105,8 @@ pub struct World {
     timers: Timers,
     scratch: Vec<PeerId>,
     unhandled: u64,
+    /// The initial topology, until the peers greet each other at start (`Bootstrap::Hello`); empty
+    /// otherwise.
     topology: Topology,
     bootstrap: Bootstrap,
     known: KnownCopies,
@@ -157,22 +159,16 @@ impl World {
             self.start_rounds(k, s);
         }
         if self.bootstrap == Bootstrap::Hello {
+            // Each peer greets its neighbours of the initial topology, in the order of its edges;
+            // the topology is not needed after this.
+            let topology = std::mem::replace(&mut self.topology, Topology::empty(0));
+            let mut neighbours: Vec<Vec<PeerId>> = vec![Vec::new(); self.net.peer_count()];
+            for &(a, b) in topology.edges() {
+                neighbours[a.index()].push(b);
+                neighbours[b.index()].push(a);
+            }
             for p in self.net.peers() {
-                let nbrs: Vec<PeerId> = self
-                    .topology
-                    .edges()
-                    .iter()
-                    .filter_map(|&(a, b)| {
-                        if a == p {
-                            Some(b)
-                        } else if b == p {
-                            Some(a)
-                        } else {
-                            None
-                        }
-                    })
-                    .collect();
-                for q in nbrs {
+                for &q in &neighbours[p.index()] {
                     self.send(k, p, q, Message::Hello, true);
                 }
             }

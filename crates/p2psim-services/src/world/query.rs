@@ -1,7 +1,7 @@
 //! What the layers above read of a world: its parts, its services and what they stored, traffic.
 
 use p2psim_kernel::Seed;
-use p2psim_net::{KindTotal, Network, PeerId, Topology};
+use p2psim_net::{KindTotal, Network, PeerId};
 
 use super::{ServiceId, World};
 use crate::catalog::Role;
@@ -50,11 +50,6 @@ impl World {
     /// The master seed.
     pub fn seed(&self) -> Seed {
         self.seed
-    }
-
-    /// The initial topology.
-    pub fn topology(&self) -> &Topology {
-        &self.topology
     }
 
     /// The services, in the order the types and their services were given.
