@@ -230,7 +230,7 @@ impl World {
             && self.known.plan_allows(&plan)
         {
             let local = self.peers.local(to);
-            if self.services[slot as usize].common.storage.count_known_copy(local, idx, plan.arrival()) {
+            if self.services[slot as usize].common.storage.count_known_copy(local, idx, k.now(), plan.arrival()) {
                 self.net.account(plan);
                 return true;
             }
