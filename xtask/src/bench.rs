@@ -148,8 +148,40 @@ pub(crate) fn run(args: Args) -> Result<()> {
         );
         alone.insert(name, (field(5).parse::<f64>().unwrap_or(f64::NAN), field(7).parse::<f64>().unwrap_or(f64::NAN)));
     }
+    if args.million {
+        push_against_yardstick(&root, &bin)?;
+    }
     if !through_main.is_empty() {
         main_command_table(&root, &bin, &through_main, &alone)?;
+    }
+    Ok(())
+}
+
+/// The million-peer push with 10 messages against the yardstick flooding the same copies, each
+/// as an event: the target is at most 0.6 times the yardstick's time.
+fn push_against_yardstick(root: &std::path::Path, bin: &std::path::Path) -> Result<()> {
+    // The same scenario with its producer stopped after 10 messages.
+    let text = std::fs::read_to_string(root.join("examples/experiments/scale-1m-push.ron"))?;
+    let ten = text.replace("times: Some(100)", "times: Some(10)");
+    if ten == text {
+        bail!("scale-1m-push.ron no longer says `times: Some(100)`");
+    }
+    let dir = root.join("target/bench-main");
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("scale-1m-push-10.ron");
+    std::fs::write(&file, ten)?;
+    let y = scale_run(bin, "yardstick", 1_000_000, 10)?;
+    let p = scale_run_args(bin, &["experiment", file.to_str().context("a path in UTF-8")?])?;
+    println!("\n| push, 10^6 peers, 10 messages | wall (s) | peak memory | vs yardstick (target ≤ 0.6) |");
+    println!("|---|---|---|---|");
+    for r in [&y, &p] {
+        println!(
+            "| {} | {:.2} | {:.1} MB | {} |",
+            r.implementation,
+            r.wall_s,
+            r.peak_rss as f64 / 1e6,
+            ratio(r.wall_s, y.wall_s)
+        );
     }
     Ok(())
 }

@@ -72,63 +72,86 @@ impl Seed {
     }
 }
 
-/// The streams of many components of one kind (the peers of a service, the members of a fault),
-/// in eight bytes each.
+/// The streams of many components of one kind (the peers of a service, the members of a fault).
 ///
-/// By rand_chacha's own account, a ChaCha8 generator's outputs are determined by its seed, its
-/// stream number and its word position. Every stream of a run shares the seed, and a component's
-/// stream number follows from its key, so each component keeps only its word position: the next
-/// unused 32-bit word of its stream (0 for one that never drew). One generator is open at a time;
-/// moving it to another component saves the old one's position and sets the new one's (at most one
-/// 64-byte ChaCha8 block computed).
+/// Up to [`Streams::OWN_UP_TO`] components, each gets a generator of its own at its first draw
+/// (about 150 bytes with the allocator's share; a few megabytes at most, and no work to move
+/// between components). Beyond, they share one: by rand_chacha's own account a ChaCha8
+/// generator's outputs are determined by its seed, its stream number and its word position;
+/// every stream of a run shares the seed and a component's stream number follows from its key, so
+/// each component keeps only its word position, the next unused 32-bit word of its stream (8
+/// bytes; 0 for one that never drew). One generator is open at a time; moving it to another
+/// component saves the old one's position and sets the new one's (at most one 64-byte ChaCha8
+/// block computed).
 ///
 /// Invariant: the open generator, if any, is component `open`'s stream at its current position;
 /// every other component's stream is at `pos`. So a component draws exactly what a generator of
 /// its own, kept from the start of the run, would draw, whatever the order in which components
-/// draw. (A boxed generator per peer took 144 bytes more and a memory access of its own per event:
-/// 1.4 GB at ten million peers.)
+/// draw, and the two forms give the same results. (Generators of their own took 1.4 GB at ten
+/// million peers, and moving the shared one costs 6 % of a run whose peers all fit in the cache.)
 #[derive(Clone, Debug)]
-pub struct Streams {
-    pos: Vec<u64>,
-    open: usize,
-    rng: SimRng,
+pub struct Streams(Form);
+
+#[derive(Clone, Debug)]
+enum Form {
+    Own { seed: Seed, rngs: Vec<Option<Box<SimRng>>> },
+    Shared { pos: Vec<u64>, open: usize, rng: Box<SimRng> },
 }
 
-/// `Streams::open` when no generator is open.
+/// `Form::Shared::open` when no generator is open.
 const CLOSED: usize = usize::MAX;
 
 impl Streams {
+    /// Components up to which each gets a generator of its own.
+    pub const OWN_UP_TO: usize = 1 << 16;
+
     /// `n` streams of run `seed`, none drawn from.
     pub fn new(seed: Seed, n: usize) -> Streams {
-        Streams { pos: vec![0; n], open: CLOSED, rng: ChaCha8Rng::seed_from_u64(seed.0) }
+        Streams::with_form(seed, n, n <= Streams::OWN_UP_TO)
+    }
+
+    fn with_form(seed: Seed, n: usize, own: bool) -> Streams {
+        Streams(if own {
+            Form::Own { seed, rngs: vec![None; n] }
+        } else {
+            Form::Shared { pos: vec![0; n], open: CLOSED, rng: Box::new(ChaCha8Rng::seed_from_u64(seed.0)) }
+        })
     }
 
     /// The stream of component `i`, whose key is `key` (the same key for the same `i` at every
     /// call).
     #[inline]
     pub fn get(&mut self, i: usize, key: StreamKey) -> &mut SimRng {
-        if self.open != i {
-            self.switch(i, key);
+        match &mut self.0 {
+            Form::Own { seed, rngs } => rngs[i].get_or_insert_with(|| Box::new(seed.stream(key))),
+            Form::Shared { pos, open, rng } => {
+                if *open != i {
+                    Streams::switch(pos, open, rng, i, key);
+                }
+                rng
+            }
         }
-        &mut self.rng
     }
 
     #[cold]
-    fn switch(&mut self, i: usize, key: StreamKey) {
-        if let Some(pos) = self.pos.get_mut(self.open) {
-            *pos = self.rng.get_word_pos() as u64;
+    fn switch(pos: &mut [u64], open: &mut usize, rng: &mut SimRng, i: usize, key: StreamKey) {
+        if let Some(p) = pos.get_mut(*open) {
+            *p = rng.get_word_pos() as u64;
         }
         // Position 0 first: it computes nothing, so changing the stream does not either.
-        self.rng.set_word_pos(0);
-        self.rng.set_stream(key.stream());
-        self.rng.set_word_pos(u128::from(self.pos[i]));
-        self.open = i;
+        rng.set_word_pos(0);
+        rng.set_stream(key.stream());
+        rng.set_word_pos(u128::from(pos[i]));
+        *open = i;
     }
 
-    /// Asks the CPU to bring component `i`'s position into the cache.
+    /// Asks the CPU to bring what component `i`'s next draw reads into the cache.
     #[inline]
     pub fn prefetch(&self, i: usize) {
-        prefetch_index::prefetch_index(&self.pos, i);
+        match &self.0 {
+            Form::Own { rngs, .. } => prefetch_index::prefetch_index(rngs, i),
+            Form::Shared { pos, .. } => prefetch_index::prefetch_index(pos, i),
+        }
     }
 }
 
@@ -158,28 +181,32 @@ mod tests {
     }
 
     /// Draws of every kind, from streams taken in turns, equal the draws of one generator per
-    /// stream kept from the start: what `Streams` promises.
+    /// stream kept from the start, in both forms: what `Streams` promises.
     #[test]
     fn streams_taken_in_turns_draw_what_their_own_generators_would() {
         use rand::RngExt;
         let keys: Vec<StreamKey> = (0..5).map(|i| StreamKey::new("peer").with(i)).collect();
         let mut own: Vec<SimRng> = keys.iter().map(|&k| Seed(9).stream(k)).collect();
-        let mut streams = Streams::new(Seed(9), keys.len());
+        let mut forms = [Streams::with_form(Seed(9), keys.len(), false), Streams::with_form(Seed(9), keys.len(), true)];
         let mut order = Seed(1).stream(StreamKey::new("order"));
         for step in 0..5000 {
             let i = order.random_range(0..keys.len());
-            let (a, b) = (&mut own[i], streams.get(i, keys[i]));
-            match step % 5 {
-                0 => assert_eq!(a.next_u32(), b.next_u32()),
-                1 => assert_eq!(a.next_u64(), b.next_u64()),
-                2 => assert_eq!(a.random_range(0..1000u32), b.random_range(0..1000u32)),
-                3 => assert_eq!(a.random::<f64>(), b.random::<f64>()),
-                _ => {
-                    let (mut x, mut y) = ([0u8; 7], [0u8; 7]);
-                    a.fill_bytes(&mut x);
-                    b.fill_bytes(&mut y);
-                    assert_eq!(x, y);
+            let draw = |r: &mut SimRng| -> Vec<u64> {
+                match step % 5 {
+                    0 => vec![u64::from(r.next_u32())],
+                    1 => vec![r.next_u64()],
+                    2 => vec![u64::from(r.random_range(0..1000u32))],
+                    3 => vec![r.random::<f64>().to_bits()],
+                    _ => {
+                        let mut x = [0u8; 7];
+                        r.fill_bytes(&mut x);
+                        x.iter().map(|&b| u64::from(b)).collect()
+                    }
                 }
+            };
+            let want = draw(&mut own[i]);
+            for (f, form) in forms.iter_mut().enumerate() {
+                assert_eq!(draw(form.get(i, keys[i])), want, "form {f}, step {step}");
             }
         }
     }
