@@ -57,7 +57,9 @@ impl Value {
                 if x.fract() == 0.0 && x.abs() < 9e15 {
                     Json::from(*x as i64)
                 } else {
-                    serde_json::Number::from_f64(*x).map_or(Json::Null, Json::Number)
+                    // Infinity as `apply` writes it in JSON.
+                    let x = if x.is_infinite() { x.signum() * INFINITY_IN_JSON } else { *x };
+                    serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number)
                 }
             }
             Value::Str(s) => Json::String(s.clone()),
@@ -286,7 +288,7 @@ pub fn apply(exp: &Experiment, changes: &[(String, Value)]) -> Result<Experiment
     if changes.is_empty() {
         return Ok(exp.clone());
     }
-    let mut json = serde_json::to_value(exp).expect("an experiment serialises");
+    let mut json = serde_json::to_value(infinities(exp, true)).expect("an experiment serialises");
     for (name, value) in changes {
         let p = pointer(exp, &json, name)?;
         *json.pointer_mut(&p).expect("the pointer was found") = value.to_json();
@@ -297,8 +299,40 @@ pub fn apply(exp: &Experiment, changes: &[(String, Value)]) -> Result<Experiment
             format!("a value does not fit its field: {e}"),
         )
     })?;
+    let changed = infinities(&changed, false);
     changed.check()?;
     Ok(changed)
+}
+
+/// JSON has no infinity (serde_json writes one as `null`), so an experiment goes through JSON
+/// with every infinite number (an unlimited bandwidth, say) written as the largest finite one,
+/// and comes back with that read as infinity again. (A finite number so large means the same as
+/// infinity to every field.)
+const INFINITY_IN_JSON: f64 = f64::MAX;
+
+/// The experiment with its infinite numbers written as [`INFINITY_IN_JSON`] (`to_json`), or
+/// with those read as infinity, through its RON tree.
+fn infinities(exp: &Experiment, to_json: bool) -> Experiment {
+    use crate::ron::{Kind, Node, Source};
+    fn swap(node: &mut Node, to_json: bool) {
+        match &mut node.kind {
+            Kind::Ident(i) if to_json && i == "inf" => node.kind = Kind::Number(INFINITY_IN_JSON, None),
+            Kind::Number(x, _) if to_json && x.is_infinite() => {
+                node.kind = Kind::Number(x.signum() * INFINITY_IN_JSON, None);
+            }
+            Kind::Number(x, _) if !to_json && x.abs() == INFINITY_IN_JSON => {
+                node.kind = Kind::Number(x.signum() * f64::INFINITY, None);
+            }
+            Kind::Named(_, body) => swap(body, to_json),
+            Kind::Tuple(items) | Kind::List(items) => items.iter_mut().for_each(|n| swap(n, to_json)),
+            Kind::Fields(fields) => fields.iter_mut().for_each(|f| swap(&mut f.value, to_json)),
+            Kind::Map(entries) => entries.iter_mut().for_each(|(_, v)| swap(v, to_json)),
+            _ => {}
+        }
+    }
+    let mut source = Source::parse(&exp.to_ron()).expect("an experiment's RON reads back");
+    swap(&mut source.root, to_json);
+    source.read().expect("an experiment's RON reads back")
 }
 
 /// Reads `NAME=VALUE` (a `--set`).
@@ -315,6 +349,23 @@ mod tests {
 
     fn gossip() -> Experiment {
         Experiment::from_ron(crate::experiments::FAULTS_PUSH, "faults-push.ron").unwrap()
+    }
+
+    /// JSON has no infinity: an experiment with unlimited bandwidth once failed every `--set`
+    /// ("invalid type: null"), and so did `--set ...upload=inf`.
+    #[test]
+    fn infinite_numbers_survive_a_change() {
+        use p2psim_kernel::Param;
+        let set = |exp: &Experiment, s: &str| apply(exp, &[parse_setting(s).unwrap()]).unwrap();
+        let unlimited = set(&gossip(), "peer.physical.upload=inf");
+        assert_eq!(unlimited.peer_types[0].physical.upload, Param::Const(f64::INFINITY));
+        let changed = set(&unlimited, "peers[0].count=7");
+        assert_eq!(changed.peers[0].count, 7);
+        assert_eq!(changed.peer_types[0].physical.upload, Param::Const(f64::INFINITY));
+        assert_eq!(
+            changed.to_ron(),
+            unlimited.to_ron().replacen(&format!("count: {}", unlimited.peers[0].count), "count: 7", 1)
+        );
     }
 
     #[test]
