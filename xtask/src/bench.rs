@@ -59,7 +59,7 @@ fn scale_run_args(bin: &std::path::Path, args: &[&str]) -> Result<Row> {
 
 /// `a / b` for the table: `n/a` when the yardstick took no measurable time.
 fn ratio(a: f64, b: f64) -> String {
-    if b > 0.0 && a.is_finite() { format!("{:.2}", a / b) } else { "n/a".to_owned() }
+    if b > 0.0 && a.is_finite() { format!("{:.2}×", a / b) } else { "n/a".to_owned() }
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
@@ -97,7 +97,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
         let p = scale_run(&bin, "p2psim", n, 1)?;
         for r in [&y, &p] {
             println!(
-                "| flood, {} peers, {} msg | {} | {} | {:.2} M | {:.3} | {:.1} MB | {} | {}× |",
+                "| flood, {} peers, {} msg | {} | {} | {:.2} M | {:.3} | {:.1} MB | {} | {} |",
                 r.peers,
                 r.messages,
                 r.implementation,
