@@ -225,8 +225,8 @@ impl<'a, M: Wire> Context<'a, M> {
     }
 
     /// Ranged storage: all the peer's counters, sorted by producer.
-    pub fn ranges(&self) -> Vec<(PeerId, &Range)> {
-        self.common.storage.ranges(self.local).into_iter().map(|(p, r)| (PeerId(p), r)).collect()
+    pub fn ranges(&self) -> impl ExactSizeIterator<Item = (PeerId, &Range)> {
+        self.common.storage.ranges(self.local).iter().map(|(p, r)| (PeerId(*p), r))
     }
 
     /// Ranged storage: marks every counter of `producer` above the peer's last, up to `last`, as a

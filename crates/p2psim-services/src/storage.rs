@@ -171,7 +171,8 @@ pub struct Storage {
     members: usize,
     columns: Vec<Column>,
     known: Option<Vec<Vec<MsgIdx>>>,
-    ranges: Option<Vec<FxHashMap<u32, Range>>>,
+    /// Per peer, its counters by producer, sorted by producer (a peer hears of few producers).
+    ranges: Option<Vec<Vec<(u32, Range)>>>,
     records: u64,
 }
 
@@ -183,7 +184,7 @@ impl Storage {
             members,
             columns: Vec::new(),
             known: track_known.then(|| vec![Vec::new(); members]),
-            ranges: ranged.then(|| vec![FxHashMap::default(); members]),
+            ranges: ranged.then(|| vec![Vec::new(); members]),
             records: 0,
         }
     }
@@ -364,21 +365,31 @@ impl Storage {
 
     /// Ranged counters of peer `local` for `producer` (needs `ranged`).
     pub fn range(&self, local: u32, producer: u32) -> Option<&Range> {
-        self.ranges.as_ref()?[local as usize].get(&producer)
+        let r = &self.ranges.as_ref()?[local as usize];
+        r.binary_search_by_key(&producer, |e| e.0).ok().map(|i| &r[i].1)
     }
 
     /// All ranged counters of peer `local`, sorted by producer.
-    pub fn ranges(&self, local: u32) -> Vec<(u32, &Range)> {
-        let Some(r) = &self.ranges else { return Vec::new() };
-        let mut v: Vec<(u32, &Range)> = r[local as usize].iter().map(|(&p, r)| (p, r)).collect();
-        v.sort_unstable_by_key(|e| e.0);
-        v
+    pub fn ranges(&self, local: u32) -> &[(u32, Range)] {
+        self.ranges.as_ref().map_or(&[], |r| &r[local as usize])
+    }
+
+    /// The counters of `producer` at peer `local`, made empty if there are none.
+    fn range_mut(&mut self, local: u32, producer: u32) -> Option<&mut Range> {
+        let r = &mut self.ranges.as_mut()?[local as usize];
+        let i = match r.binary_search_by_key(&producer, |e| e.0) {
+            Ok(i) => i,
+            Err(i) => {
+                r.insert(i, (producer, Range::default()));
+                i
+            }
+        };
+        Some(&mut r[i].1)
     }
 
     /// `pre_add`: marks `last + 1 ..= c` of `producer` as holes at peer `local`, without raising `last`.
     pub fn pre_add(&mut self, local: u32, producer: u32, c: u32) {
-        if let Some(r) = &mut self.ranges {
-            let range = r[local as usize].entry(producer).or_default();
+        if let Some(range) = self.range_mut(local, producer) {
             for x in range.last.max(range.marked) + 1..=c {
                 range.holes.insert(x);
             }
@@ -389,8 +400,7 @@ impl Storage {
     /// Ranged bookkeeping of a stored `(producer, c)`: `pre_add`, raise `last`, fill the hole.
     pub fn ranged_add(&mut self, local: u32, producer: u32, c: u32) {
         self.pre_add(local, producer, c);
-        if let Some(r) = &mut self.ranges {
-            let range = r[local as usize].entry(producer).or_default();
+        if let Some(range) = self.range_mut(local, producer) {
             range.last = range.last.max(c);
             range.holes.remove(&c);
         }

@@ -110,7 +110,7 @@ pub(crate) const PULL_KINDS: &[Kind] =
 impl PullGossip {
     fn index(&self, cx: &Context<'_, Message>) -> Body {
         if self.ranged {
-            Body::Index(cx.ranges().into_iter().map(|(p, r)| (p, r.last)).collect())
+            Body::Index(cx.ranges().map(|(p, r)| (p, r.last)).collect())
         } else {
             Body::Ids(cx.known().iter().map(|&m| cx.messages().id(m)).collect())
         }
@@ -172,7 +172,6 @@ impl PullGossip {
             Body::Index(their_index) => {
                 let missing: Vec<(PeerId, u32)> = cx
                     .ranges()
-                    .into_iter()
                     .filter(|&(p, r)| {
                         let theirs = their_index.iter().find(|e| e.0 == p).map_or(0, |e| e.1);
                         theirs == 0 || theirs < r.last
