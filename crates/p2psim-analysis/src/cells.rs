@@ -7,6 +7,8 @@
 //!
 //! What it is not: the statistics; [`crate::scan`] and [`crate::quantiles`] compute them.
 
+use std::borrow::Cow;
+
 use p2psim_kernel::SimTime;
 use p2psim_net::PeerId;
 use p2psim_services::{MsgIdx, ServiceId, Storage, World};
@@ -45,7 +47,8 @@ pub(crate) fn ms(ns: u64) -> f64 {
 pub struct Cells<'w> {
     storage: Option<&'w Storage>,
     messages: Vec<MsgIdx>,
-    peers: Vec<PeerId>,
+    /// The service's members, borrowed from the world (ten million peers are 40 MB).
+    peers: Cow<'w, [PeerId]>,
     produced_ns: Vec<u64>,
 }
 
@@ -58,7 +61,7 @@ impl<'w> Cells<'w> {
                 let produced_ns = messages.iter().map(|&m| world.messages().produced_at(m).as_nanos()).collect();
                 Cells {
                     storage: Some(world.storage(slot)),
-                    peers: world.service_members(slot).to_vec(),
+                    peers: Cow::Borrowed(world.service_members(slot)),
                     messages,
                     produced_ns,
                 }
@@ -66,7 +69,7 @@ impl<'w> Cells<'w> {
             None => Cells {
                 storage: None,
                 messages: Vec::new(),
-                peers: world.net().peers().collect(),
+                peers: Cow::Owned(world.net().peers().collect()),
                 produced_ns: Vec::new(),
             },
         }
@@ -80,6 +83,11 @@ impl<'w> Cells<'w> {
     /// The analysed peers (columns), in id order.
     pub fn peers(&self) -> &[PeerId] {
         &self.peers
+    }
+
+    /// The analysed peers, to share with another view of the same run without a copy.
+    pub(crate) fn peers_shared(&self) -> Cow<'w, [PeerId]> {
+        self.peers.clone()
     }
 
     /// Rows × columns.
@@ -108,15 +116,22 @@ impl<'w> Cells<'w> {
         }
     }
 
+    /// Row `row` as a value per column (`None` where empty), into `out` (resized to the columns).
+    pub fn row_into<T: Copy>(&self, row: usize, out: &mut Vec<Option<T>>, value: impl Fn(&Cell) -> T) {
+        out.clear();
+        out.resize(self.peers.len(), None);
+        self.for_each_in_row(row, |c| out[c.col] = Some(value(&c)));
+    }
+
     /// Every cell as a value (`None` where empty), materialised: for small runs only.
     pub fn table<T: Copy>(&self, value: impl Fn(&Cell) -> T) -> Table<T> {
         let cells = (0..self.messages.len())
             .map(|row| {
-                let mut cells = vec![None; self.peers.len()];
-                self.for_each_in_row(row, |c| cells[c.col] = Some(value(&c)));
+                let mut cells = Vec::new();
+                self.row_into(row, &mut cells, &value);
                 cells
             })
             .collect();
-        Table { messages: self.messages.clone(), peers: self.peers.clone(), cells }
+        Table { messages: self.messages.clone(), peers: self.peers.to_vec(), cells }
     }
 }

@@ -68,9 +68,7 @@ pub fn delays_csv(out: &mut dyn Write, t: &Tables<'_>, messages: &Messages) -> i
     let mut delays = Vec::new();
     for (row, &m) in t.cells.messages().iter().enumerate() {
         let id = messages.id(m);
-        delays.clear();
-        delays.resize(t.cells.peers().len(), None);
-        t.cells.for_each_in_row(row, |c| delays[c.col] = Some(c.delay_ms()));
+        t.cells.row_into(row, &mut delays, |c| c.delay_ms());
         let mut rec = Fields::default();
         rec.push(id).push(id.producer.0).push(id.seq).push_ms(Some(messages.produced_at(m).as_millis_f64()));
         for (&p, &d) in t.cells.peers().iter().zip(&delays) {
@@ -127,13 +125,11 @@ pub fn copies_csv(out: &mut dyn Write, t: &Tables<'_>, messages: &Messages) -> i
     w.write_record(["message", "peer", "copies"])?;
     let mut copies = Vec::new();
     for (row, &m) in t.cells.messages().iter().enumerate() {
-        copies.clear();
-        copies.resize(t.cells.peers().len(), 0);
-        t.cells.for_each_in_row(row, |c| copies[c.col] = c.copies);
+        t.cells.row_into(row, &mut copies, |c| c.copies);
         let mut rec = Fields::default();
         rec.push(messages.id(m));
         for (&p, &c) in t.cells.peers().iter().zip(&copies) {
-            rec.keep(1).push(p.0).push(c).write(&mut w)?;
+            rec.keep(1).push(p.0).push(c.unwrap_or(0)).write(&mut w)?;
         }
     }
     finish(w)

@@ -29,7 +29,7 @@ pub use csv_out::{convergence_csv, copies_csv, delays_csv, messages_csv, traffic
 pub use per_message::MessageStats;
 pub use scan::{CONVERGENCE_FRACTIONS, Scan};
 pub use summary::{Delays, Summary, Tables, fixed, numbers};
-pub use tables::{Table, interpolated, mean, median, quantile, quantile_ranks};
+pub use tables::{Table, lerp, mean, median, quantile, quantile_ranks};
 pub use traffic::{Series, TrafficTable};
 
 /// A JSON value, as the summaries use.

@@ -13,7 +13,7 @@ use crate::quantiles::select;
 use crate::scan::Scan;
 #[cfg(doc)]
 use crate::tables::quantile;
-use crate::tables::{interpolated, mean, quantile_ranks};
+use crate::tables::{lerp, mean, quantile_ranks};
 use crate::traffic::TrafficTable;
 
 /// Every figure of a run's summary, each defined once. Floats are rounded to 6 decimals when
@@ -113,7 +113,7 @@ impl<'w> Tables<'w> {
     pub fn new(world: &'w World, slot: Option<ServiceId>, until: SimTime) -> Tables<'w> {
         let cells = Cells::new(world, slot);
         let scan = Scan::new(&cells, world.messages());
-        let traffic = TrafficTable::new(world.net().monitors(), cells.peers(), until);
+        let traffic = TrafficTable::new(world.net().monitors(), cells.peers_shared(), until);
         Tables { cells, scan, traffic }
     }
 
@@ -126,16 +126,12 @@ impl<'w> Tables<'w> {
     /// [`quantile`] does; exact (see [`crate::quantiles`]).
     pub fn delay_quantiles(&self, qs: &[f64]) -> Vec<f64> {
         let n = self.scan.reached as usize;
-        let ranks: Vec<(usize, usize, f64)> = qs.iter().filter_map(|&q| quantile_ranks(n, q)).collect();
         let Some(max) = self.scan.delay_max_ns else { return vec![f64::NAN; qs.len()] };
+        // Cells hold values, so every quantile has its two ranks.
+        let ranks: Vec<(usize, usize, f64)> = qs.iter().filter_map(|&q| quantile_ranks(n, q)).collect();
         let wanted: Vec<u64> = ranks.iter().flat_map(|&(lo, hi, _)| [lo as u64, hi as u64]).collect();
         let values = select(&wanted, max, |sink| self.cells.for_each(|_, c| sink(c.delay_ns)));
-        qs.iter()
-            .enumerate()
-            .map(|(i, &q)| {
-                interpolated(n, q, |rank| ms(if rank == ranks[i].0 { values[2 * i] } else { values[2 * i + 1] }))
-            })
-            .collect()
+        ranks.iter().zip(values.chunks(2)).map(|(&(_, _, frac), v)| lerp(ms(v[0]), ms(v[1]), frac)).collect()
     }
 }
 

@@ -39,20 +39,12 @@ impl<T: Copy> Table<T> {
 /// default of pandas' and numpy's `quantile`, so that a user recomputing it from `delays.csv`
 /// gets the same number); NaN when empty.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    interpolated(sorted.len(), q, |rank| sorted[rank])
+    quantile_ranks(sorted.len(), q).map_or(f64::NAN, |(lo, hi, frac)| lerp(sorted[lo], sorted[hi], frac))
 }
 
-/// The `q`-quantile of `n` values whose `rank`-th smallest (0-based) is `value(rank)`, as
-/// [`quantile`] computes it; NaN when `n` is 0. `value` is asked for the two ranks
-/// [`quantile_ranks`] gives.
-pub fn interpolated(n: usize, q: f64, value: impl Fn(usize) -> f64) -> f64 {
-    match quantile_ranks(n, q) {
-        None => f64::NAN,
-        Some((lo, hi, frac)) => {
-            let (a, b) = (value(lo), value(hi));
-            a + (b - a) * frac
-        }
-    }
+/// `a` moved the fraction `frac` of the way to `b`, as the quantiles interpolate.
+pub fn lerp(a: f64, b: f64, frac: f64) -> f64 {
+    a + (b - a) * frac
 }
 
 /// The two ranks the `q`-quantile of `n` values interpolates between, and the weight of the

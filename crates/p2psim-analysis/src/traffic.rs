@@ -1,6 +1,8 @@
 //! Traffic over time: bytes and messages per second per peer, silent seconds as zeros, read in
 //! place from the network's monitors.
 
+use std::borrow::Cow;
+
 use p2psim_kernel::SimTime;
 use p2psim_net::{Monitors, PeerId, Traffic};
 
@@ -11,14 +13,14 @@ use p2psim_net::{Monitors, PeerId, Traffic};
 #[derive(Clone, Debug)]
 pub struct TrafficTable<'w> {
     monitors: &'w Monitors,
-    peers: Vec<PeerId>,
+    peers: Cow<'w, [PeerId]>,
     seconds: u64,
 }
 
 impl<'w> TrafficTable<'w> {
     /// The monitors of `peers` for every whole second of `[0, until)`.
-    pub fn new(monitors: &'w Monitors, peers: &[PeerId], until: SimTime) -> TrafficTable<'w> {
-        TrafficTable { monitors, peers: peers.to_vec(), seconds: until.as_nanos().div_ceil(1_000_000_000) }
+    pub fn new(monitors: &'w Monitors, peers: impl Into<Cow<'w, [PeerId]>>, until: SimTime) -> TrafficTable<'w> {
+        TrafficTable { monitors, peers: peers.into(), seconds: until.as_nanos().div_ceil(1_000_000_000) }
     }
 
     /// The peers (columns).

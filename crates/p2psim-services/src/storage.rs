@@ -137,6 +137,16 @@ impl Narrow {
         )
     }
 
+    /// `cells` in 8 bytes each from `base`, if every one fits.
+    fn pack(cells: &[Cell], base: u64) -> Option<Narrow> {
+        let mut n = Narrow { base, cells: Vec::with_capacity(cells.len()) };
+        for c in cells {
+            let x = n.encode(c)?;
+            n.cells.push(x);
+        }
+        Some(n)
+    }
+
     /// The column in 12-byte cells.
     fn widen(&self) -> Vec<Cell> {
         self.cells.iter().map(|&x| self.decode(x)).collect()
@@ -277,24 +287,15 @@ impl Storage {
             && map.len() * 8 >= members
             && !map.contains_key(&local)
         {
+            let mut v = vec![EMPTY; members];
+            for (&k, &c) in map.iter() {
+                v[k as usize] = c;
+            }
             // Every time the column holds or will hold is at least its earliest or now.
             let earliest = map.values().map(first_ns).min().unwrap_or(base).min(base);
-            let mut n = Narrow { base: earliest, cells: vec![0; members] };
-            let mut wide = None;
-            for (&k, c) in map.iter() {
-                match n.encode(c) {
-                    Some(x) => n.cells[k as usize] = x,
-                    None => wide = Some(()),
-                }
-            }
-            *column = if wide.is_some() {
-                let mut v = vec![EMPTY; members];
-                for (&k, &c) in map.iter() {
-                    v[k as usize] = c;
-                }
-                Column::Dense(v)
-            } else {
-                Column::Narrow(n)
+            *column = match Narrow::pack(&v, earliest) {
+                Some(n) => Column::Narrow(n),
+                None => Column::Dense(v),
             };
         }
         match column {
