@@ -7,6 +7,7 @@
 //! Every copy, first or duplicate, is one event: `8 + 7 (N − 1)` events per message.
 
 pub mod flood;
+pub mod floor;
 pub mod gossip;
 pub mod yardstick;
 

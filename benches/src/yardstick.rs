@@ -10,6 +10,13 @@ use std::collections::BinaryHeap;
 use p2psim_kernel::{Seed, SimDuration, StreamKey};
 use p2psim_net::{Delay, LocationId, Locations, Topology};
 
+/// An event of a hand-written loop: ordered by its fields, time first, then a sequence number
+/// unique to it, so that the derived order is the kernel's `(time, seq)` order.
+pub(crate) trait WheelEvent: Copy + Ord {
+    /// When it happens, in ns.
+    fn time(&self) -> u64;
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Ev {
     time: u64,
@@ -19,27 +26,34 @@ struct Ev {
     msg: u32,
 }
 
+impl WheelEvent for Ev {
+    fn time(&self) -> u64 {
+        self.time
+    }
+}
+
 const SHIFT: u32 = 17;
 const SLOTS: usize = 1 << 14;
 
-struct Wheel {
-    slots: Vec<Vec<Ev>>,
-    current: Vec<Ev>,
+/// A timing wheel of slots of 2^17 ns, a vector per slot, the current slot sorted once.
+pub(crate) struct Wheel<T> {
+    slots: Vec<Vec<T>>,
+    current: Vec<T>,
     cur: u64,
-    overflow: BinaryHeap<Reverse<Ev>>,
+    overflow: BinaryHeap<Reverse<T>>,
     on_wheel: usize,
 }
 
-impl Wheel {
-    fn new() -> Wheel {
+impl<T: WheelEvent> Wheel<T> {
+    pub(crate) fn new() -> Wheel<T> {
         Wheel { slots: vec![Vec::new(); SLOTS], current: Vec::new(), cur: 0, overflow: BinaryHeap::new(), on_wheel: 0 }
     }
 
     #[inline]
-    fn push(&mut self, e: Ev) {
-        let s = e.time >> SHIFT;
+    pub(crate) fn push(&mut self, e: T) {
+        let s = e.time() >> SHIFT;
         if s <= self.cur {
-            let pos = self.current.partition_point(|x| (x.time, x.seq) > (e.time, e.seq));
+            let pos = self.current.partition_point(|x| *x > e);
             self.current.insert(pos, e);
         } else if s < self.cur + SLOTS as u64 {
             self.slots[s as usize % SLOTS].push(e);
@@ -49,26 +63,33 @@ impl Wheel {
         }
     }
 
+    /// The `k`-th event after the next one, when it is in the current slot: what a loop may
+    /// prefetch for.
     #[inline]
-    fn pop(&mut self) -> Option<Ev> {
+    pub(crate) fn ahead(&self, k: usize) -> Option<&T> {
+        self.current.len().checked_sub(1 + k).map(|i| &self.current[i])
+    }
+
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<T> {
         while self.current.is_empty() {
             if self.on_wheel == 0 {
                 let Reverse(first) = *self.overflow.peek()?;
-                self.cur = (first.time >> SHIFT) - 1;
+                self.cur = (first.time() >> SHIFT) - 1;
             }
             self.cur += 1;
             while let Some(Reverse(e)) = self.overflow.peek().copied() {
-                if e.time >> SHIFT >= self.cur + SLOTS as u64 {
+                if e.time() >> SHIFT >= self.cur + SLOTS as u64 {
                     break;
                 }
                 self.overflow.pop();
-                self.slots[(e.time >> SHIFT) as usize % SLOTS].push(e);
+                self.slots[(e.time() >> SHIFT) as usize % SLOTS].push(e);
                 self.on_wheel += 1;
             }
             let slot = &mut self.slots[self.cur as usize % SLOTS];
             self.on_wheel -= slot.len();
             std::mem::swap(&mut self.current, slot);
-            self.current.sort_unstable_by_key(|e| Reverse((e.time, e.seq)));
+            self.current.sort_unstable_by(|a, b| b.cmp(a));
         }
         self.current.pop()
     }

@@ -1,7 +1,8 @@
 //! One scale run in its own process, so that its peak memory is its own.
 //!
-//! `scale <p2psim|yardstick> <peers> [messages] [spacing_ms]` or `scale experiment <file.ron>`
-//! prints one line: `impl peers messages events copies wall_s events_per_s peak_rss_bytes bytes_per_peer`.
+//! `scale <p2psim|yardstick|floor> <peers> [messages] [spacing_ms]` or `scale experiment <file.ron>`
+//! prints one line: `impl peers messages events copies wall_s events_per_s peak_rss_bytes bytes_per_peer`
+//! (the floor adds `accounted=` and `stored=`, as experiments do).
 //!
 //! `scale main <file.ron> <out>` runs the main command (`p2psim experiment FILE --out OUT`, the
 //! same code as the installed tool) and prints `main wall_s peak_rss_bytes`: the whole process,
@@ -10,12 +11,13 @@
 use std::time::Instant;
 
 use benches::flood::{Flood, run_many};
+use benches::floor::Floor;
 use benches::yardstick::Yardstick;
 use benches::{peak_rss_bytes, rss_bytes};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: scale <p2psim|yardstick> <peers> [messages] [spacing_ms]";
+    let usage = "usage: scale <p2psim|yardstick|floor> <peers> [messages] [spacing_ms]";
     let which = args.get(1).expect(usage).clone();
     if which == "experiment" {
         return experiment(args.get(2).expect(usage));
@@ -37,12 +39,22 @@ fn main() {
     let spacing_ms: u64 = args.get(4).map_or(10, |s| s.parse().expect("spacing is a number"));
     let base = rss_bytes().unwrap_or(0);
     let start = Instant::now();
+    let mut tail = String::new();
     let (events, copies, build_s) = match which.as_str() {
         "p2psim" => {
             let mut f = Flood::new(peers, 1, messages);
             let build = start.elapsed().as_secs_f64();
             let (events, copies, _) = run_many(&mut f, messages, spacing_ms);
             (events, copies, build)
+        }
+        "floor" => {
+            let mut f = Floor::new(peers, 1, messages);
+            let build = start.elapsed().as_secs_f64();
+            let run = f.run(messages, spacing_ms * 1_000_000);
+            // The source stores each of its messages once; the fraction is over the other peers.
+            let stored = (run.stored - u64::from(messages)) as f64 / (f64::from(peers) * f64::from(messages));
+            tail = format!(" accounted={} stored={stored:.6}", run.accounted);
+            (run.events, run.copies, build)
         }
         "yardstick" => {
             let mut y = Yardstick::new(peers, 1, messages);
@@ -58,7 +70,7 @@ fn main() {
     #[allow(clippy::print_stdout, reason = "this binary's output is its report")]
     {
         println!(
-            "{which} {peers} {messages} {events} {copies} {wall:.3} {:.0} {peak} {per_peer}",
+            "{which} {peers} {messages} {events} {copies} {wall:.3} {:.0} {peak} {per_peer}{tail}",
             events as f64 / wall.max(1e-9)
         );
     }
