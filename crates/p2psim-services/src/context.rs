@@ -207,6 +207,18 @@ impl<'a, M: Wire> Context<'a, M> {
         self.common.storage.has(self.local, msg)
     }
 
+    /// Asks the CPU to bring the peer's cell of each of `ids` into the cache: a protocol about to
+    /// read or store many messages at one peer (pull's requests and responses) overlaps their
+    /// waits on memory instead of waiting for each in turn.
+    #[inline]
+    pub(crate) fn prefetch_cells(&self, ids: impl Iterator<Item = MsgId>) {
+        for id in ids {
+            if let Some(m) = self.env.messages.lookup(id) {
+                self.common.storage.prefetch(self.local, m);
+            }
+        }
+    }
+
     /// What the peer knows of `msg`.
     pub fn record(&self, msg: MsgIdx) -> Option<Record> {
         self.common.storage.get(self.local, msg)

@@ -57,6 +57,14 @@ impl Common {
         self.rngs.prefetch(local as usize);
     }
 
+    /// Asks the CPU to bring what any message's arrival at member `local` reads first (its lists
+    /// of known messages and counters, the handle of its generator) into the cache.
+    #[inline]
+    pub(crate) fn prefetch_peer(&self, local: u32) {
+        self.storage.prefetch_peer(local);
+        self.rngs.prefetch(local as usize);
+    }
+
     /// The peer's own value of the first-round wait of a P2PSimpy-style round (`init_timeout`).
     pub(crate) fn init_param(&self, type_name: &str, local: u32, init: &Param) -> f64 {
         PeerInit { peer: self.members[local as usize], seed: self.seed, type_name, service: &self.name }

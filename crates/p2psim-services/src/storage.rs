@@ -267,6 +267,18 @@ impl Storage {
         }
     }
 
+    /// Asks the CPU to bring peer `local`'s lists (known messages, ranged counters) into the
+    /// cache: what a pull message's arrival reads first.
+    #[inline]
+    pub fn prefetch_peer(&self, local: u32) {
+        if let Some(k) = &self.known {
+            prefetch_index::prefetch_index(k, local as usize);
+        }
+        if let Some(r) = &self.ranges {
+            prefetch_index::prefetch_index(r, local as usize);
+        }
+    }
+
     /// Applies `f` to the cell of (`local`, `m`) at time `now` (no later than any time `f` writes),
     /// making the column if there is none and changing its form where needed: dense once an
     /// eighth of a sparse column is stored, 12-byte cells once a value does not fit 8 bytes.

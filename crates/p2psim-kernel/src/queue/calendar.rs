@@ -81,7 +81,10 @@ pub struct CalendarQueue<E> {
     dense: u64,
     slots: Vec<Slot>,
     /// Chunk `c` is `pool[c * CHUNK .. (c + 1) * CHUNK]`; its successor in a slot is `next[c]`.
-    pool: Vec<Entry<E>>,
+    /// A position holds an entry exactly while it is pending: draining moves entries out and leaves
+    /// `None`, so a drained event (and whatever it owns, such as a shared message body) is neither
+    /// copied nor kept alive by the pool.
+    pool: Vec<Option<Entry<E>>>,
     next: Vec<u32>,
     free_chunks: Vec<u32>,
     /// Absolute index (`time >> shift`) of the slot being consumed.
@@ -166,7 +169,7 @@ impl<E: Clone> CalendarQueue<E> {
             }
             self.slots[idx].tail = c;
         } else {
-            self.pool[s.tail as usize * CHUNK + fill] = entry;
+            self.pool[s.tail as usize * CHUNK + fill] = Some(entry);
         }
         self.slots[idx].len += 1;
         self.wheel_len += 1;
@@ -176,13 +179,14 @@ impl<E: Clone> CalendarQueue<E> {
     fn take_chunk(&mut self, first: Entry<E>) -> u32 {
         if let Some(c) = self.free_chunks.pop() {
             self.next[c as usize] = NIL;
-            self.pool[c as usize * CHUNK] = first;
+            self.pool[c as usize * CHUNK] = Some(first);
             c
         } else {
             let c = u32::try_from(self.next.len()).expect("more than 2^32 chunks of pending events");
             self.next.push(NIL);
-            // Safe code cannot leave the rest uninitialised: fill it with copies, overwritten later.
-            self.pool.resize(self.pool.len() + CHUNK, first);
+            let start = self.pool.len();
+            self.pool.resize_with(start + CHUNK, || None);
+            self.pool[start] = Some(first);
             c
         }
     }
@@ -194,7 +198,9 @@ impl<E: Clone> CalendarQueue<E> {
         while c != NIL {
             let n = left.min(CHUNK);
             let start = c as usize * CHUNK;
-            out.extend_from_slice(&self.pool[start..start + n]);
+            out.extend(
+                self.pool[start..start + n].iter_mut().map(|e| e.take().expect("pending positions hold entries")),
+            );
             left -= n;
             self.free_chunks.push(c);
             c = self.next[c as usize];
@@ -392,7 +398,7 @@ impl<E: Clone> EventQueue<E> for CalendarQueue<E> {
 
     fn memory_bytes(&self) -> usize {
         let entry = std::mem::size_of::<Entry<E>>();
-        self.pool.capacity() * entry
+        self.pool.capacity() * std::mem::size_of::<Option<Entry<E>>>()
             + self.next.capacity() * 4
             + self.slots.capacity() * std::mem::size_of::<Slot>()
             + self.current.capacity() * entry

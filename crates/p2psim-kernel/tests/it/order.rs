@@ -95,6 +95,29 @@ fn calendar_queue_adapts_under_a_dense_burst_and_keeps_order() {
     assert!(cal.slot_width_log2() < before, "the slot width should have shrunk");
 }
 
+#[test]
+fn a_handled_event_is_not_kept_alive_by_the_queue() {
+    // Events that own something shared (a message body behind an `Arc`): once every event was
+    // popped and dropped, the queue must hold no copy of any, whatever slot or chunk it sat in.
+    let body = std::sync::Arc::new(());
+    let mut cal = CalendarQueue::new();
+    for seq in 0..10_000u64 {
+        // Spread over many slots (and past the wheel's reach), several chunks per slot.
+        let time = (seq % 97) * 1_000_000 + (seq % 7) * 5_000_000_000;
+        cal.push(Entry { time, seq, event: std::sync::Arc::clone(&body) });
+    }
+    let mut popped = 0;
+    while let Some(e) = cal.pop_before(u64::MAX) {
+        drop(e);
+        popped += 1;
+        if popped == 5_000 {
+            assert_eq!(std::sync::Arc::strong_count(&body), 1 + 5_000, "half popped, half pending");
+        }
+    }
+    assert_eq!(popped, 10_000);
+    assert_eq!(std::sync::Arc::strong_count(&body), 1, "the queue still holds copies of handled events");
+}
+
 /// A model that records every event and schedules random follow-ups, some at the same instant,
 /// and a cancellable timer now and then.
 struct Chatter {

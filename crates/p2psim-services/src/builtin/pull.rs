@@ -256,6 +256,7 @@ pub(crate) fn stored_copy(cx: &Context<'_, Message>, id: MsgId) -> Option<Stored
 
 /// Answers a request with the stored copies (`None` for ids not held).
 pub(crate) fn respond(cx: &mut Context<'_, Message>, selection: Selection, from: PeerId, ids: &[MsgId]) {
+    cx.prefetch_cells(ids.iter().copied());
     let items: Vec<(MsgId, Option<StoredCopy>)> = ids.iter().map(|&id| (id, stored_copy(cx, id))).collect();
     send_via(cx, selection, from, Message::with(Kind::MsgResponse, Body::Response(items)));
 }
@@ -263,6 +264,7 @@ pub(crate) fn respond(cx: &mut Context<'_, Message>, selection: Selection, from:
 /// Stores the copies of a response; `None`s are ignored. Each copy made one hop more than the
 /// responder's.
 pub(crate) fn store_response(cx: &mut Context<'_, Message>, items: &[(MsgId, Option<StoredCopy>)]) {
+    cx.prefetch_cells(items.iter().filter(|i| i.1.is_some()).map(|i| i.0));
     for &(id, copy) in items {
         let (Some(copy), Some(m)) = (copy, cx.messages().lookup(id)) else { continue };
         cx.store_version(m, copy.hops.saturating_add(1), copy.tampered);

@@ -117,15 +117,18 @@ pub struct World {
 impl World {
     /// Asks the CPU to bring what handling `event` will read into the cache (see
     /// [`p2psim_kernel::Model::prefetch`]): for a gossip arrival, the receiver's network record,
-    /// traffic counters, storage cells and generators.
+    /// traffic counters, storage cells (or, for other messages, the lists of what it holds) and
+    /// generators.
     #[inline]
     pub fn prefetch(&self, event: &Event) {
         if let Event::Net(NetEvent::Arrive { to, msg, .. }) = event {
             self.net.prefetch_arrival(*to);
-            if let Message::Gossip { idx, .. } = *msg {
-                let local = self.peers.local(*to);
-                for &slot in &self.routes[self.route(*to, msg.kind_id())] {
-                    self.services[slot as usize].common.prefetch(local, idx);
+            let local = self.peers.local(*to);
+            for &slot in &self.routes[self.route(*to, msg.kind_id())] {
+                let common = &self.services[slot as usize].common;
+                match *msg {
+                    Message::Gossip { idx, .. } => common.prefetch(local, idx),
+                    _ => common.prefetch_peer(local),
                 }
             }
         }
