@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use p2psim_kernel::SimTime;
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::message::MsgIdx;
 
@@ -175,14 +176,19 @@ pub struct Range {
     marked: u32,
 }
 
+/// A peer's ranged counters by producer, the first in place.
+type PeerRanges = SmallVec<[(u32, Range); 1]>;
+
 /// One service's storage over its peers (addressed by local index).
 #[derive(Clone, Debug)]
 pub struct Storage {
     members: usize,
     columns: Vec<Column>,
     known: Option<Vec<Vec<MsgIdx>>>,
-    /// Per peer, its counters by producer, sorted by producer (a peer hears of few producers).
-    ranges: Option<Vec<Vec<(u32, Range)>>>,
+    /// Per peer, its counters by producer, sorted by producer. A peer hears of few producers,
+    /// often one: the first is kept in the peer's own entry, so that reading it is one memory
+    /// access at a known address (which an arrival can prefetch), not a pointer to follow.
+    ranges: Option<Vec<PeerRanges>>,
     records: u64,
 }
 
@@ -194,7 +200,7 @@ impl Storage {
             members,
             columns: Vec::new(),
             known: track_known.then(|| vec![Vec::new(); members]),
-            ranges: ranged.then(|| vec![Vec::new(); members]),
+            ranges: ranged.then(|| vec![PeerRanges::new(); members]),
             records: 0,
         }
     }
@@ -275,7 +281,10 @@ impl Storage {
             prefetch_index::prefetch_index(k, local as usize);
         }
         if let Some(r) = &self.ranges {
+            // An entry may straddle two cache lines; the next entry starts in the line where this
+            // one ends.
             prefetch_index::prefetch_index(r, local as usize);
+            prefetch_index::prefetch_index(r, local as usize + 1);
         }
     }
 

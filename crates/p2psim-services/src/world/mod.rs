@@ -131,6 +131,10 @@ impl World {
                     _ => common.prefetch_peer(local),
                 }
             }
+            if let Message::With { body, .. } = msg {
+                // The body was written by the sender long ago; only its address is at hand.
+                prefetch_index::prefetch_index(std::slice::from_ref(&**body), 0);
+            }
         }
     }
 
