@@ -2,7 +2,9 @@
 //! whose events carry typed steps, acting on the world only through its
 //! [`Control`](p2psim_services::Control) interface.
 
-use p2psim_kernel::{Dist, EventQueue, Kernel, Model, Param, Seed, SimDuration, SimRng, SimTime, StreamKey, Streams};
+use p2psim_kernel::{
+    Ahead, Dist, EventQueue, Kernel, Model, Param, Seed, SimDuration, SimRng, SimTime, StreamKey, Streams,
+};
 use p2psim_net::{NetEvent, PeerId, PeerState};
 use p2psim_services::{Kind, Message, World};
 use rand::RngExt;
@@ -444,9 +446,9 @@ impl Model<Event> for Faulty {
     }
 
     #[inline]
-    fn prefetch(&self, event: &Event) {
+    fn prefetch(&self, event: &Event, ahead: Ahead) {
         if let Event::World(e) = event {
-            self.world.prefetch(e);
+            self.world.prefetch(e, ahead);
         }
     }
 }

@@ -13,21 +13,35 @@ pub trait Model<E> {
     /// Reacts to one event. `kernel.now()` is the event's time.
     fn handle<Q: EventQueue<E>>(&mut self, kernel: &mut Kernel<E, Q>, event: E);
 
-    /// A hint that `event` is due soon (a few events from now): bring what handling it will read
-    /// into the cache, so that its memory is on its way while earlier events are handled. Must
-    /// not change anything. The default does nothing.
+    /// A hint that `event` is due soon: bring what handling it will read into the cache, so that
+    /// its memory is on its way while earlier events are handled. Must not change anything. The
+    /// default does nothing.
     ///
-    /// In a big model every event reads a few peer records at random addresses, each a wait on
-    /// memory; asking for them ahead lets those waits overlap the work of earlier events.
+    /// In a big model every event reads a few records at random addresses, each a wait on memory,
+    /// and some of them are found through others (a peer's list through where it starts). So the
+    /// kernel asks twice about each event: first [`Ahead::Far`], two events before it is
+    /// handled, for what the event's own fields locate; then [`Ahead::Near`], one event before,
+    /// when what was asked for the first time has most likely arrived and may be read to locate
+    /// the rest.
     #[inline]
-    fn prefetch(&self, event: &E) {
-        let _ = event;
+    fn prefetch(&self, event: &E, ahead: Ahead) {
+        let _ = (event, ahead);
     }
 }
 
-/// How many events ahead of the one being handled [`Model::prefetch`] is asked about: far enough
-/// for memory (a few hundred ns) to answer while the events before it are handled.
-const PREFETCH_AHEAD: usize = 1;
+/// Which of the two hints of [`Model::prefetch`] a call is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ahead {
+    /// The event is [`PREFETCH_AHEAD`] + 1 events away: ask for what its own fields locate.
+    Far,
+    /// The event is [`PREFETCH_AHEAD`] events away, and was announced as [`Ahead::Far`] the event
+    /// before: what was asked for then may be read now, to ask for what it locates.
+    Near,
+}
+
+/// How many events after the one being handled the [`Ahead::Near`] hint is about: far enough for
+/// memory (a few hundred ns) to answer while the events before it are handled.
+pub const PREFETCH_AHEAD: usize = 1;
 
 /// A caller mistake when scheduling or running. Never fatal: the kernel's state is unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -171,9 +185,7 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
             self.now = SimTime::from_nanos(entry.time);
             self.processed += 1;
             handled += 1;
-            if let Some(soon) = self.queue.ahead(PREFETCH_AHEAD) {
-                model.prefetch(soon);
-            }
+            self.hint(model);
             model.handle(self, entry.event);
         }
         if self.queue.peek_time().is_none_or(|t| t >= limit) {
@@ -188,12 +200,21 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         while let Some(entry) = self.queue.pop_before(u64::MAX) {
             self.now = SimTime::from_nanos(entry.time);
             self.processed += 1;
-            if let Some(soon) = self.queue.ahead(PREFETCH_AHEAD) {
-                model.prefetch(soon);
-            }
+            self.hint(model);
             model.handle(self, entry.event);
         }
         self.processed - before
+    }
+
+    /// Gives the model its two prefetch hints (see [`Model::prefetch`]).
+    #[inline]
+    fn hint<M: Model<E>>(&self, model: &M) {
+        if let Some(far) = self.queue.ahead(PREFETCH_AHEAD + 1) {
+            model.prefetch(far, Ahead::Far);
+        }
+        if let Some(near) = self.queue.ahead(PREFETCH_AHEAD) {
+            model.prefetch(near, Ahead::Near);
+        }
     }
 
     /// Handles the next event, if any, and returns its time.

@@ -79,7 +79,7 @@ mod timer;
 
 pub use config_error::{ConfigError, Segment, check_duration_ms, check_period_ms, check_probability};
 pub use dist::{Dist, DistError, Param, Resolved};
-pub use kernel::{Kernel, Model, ScheduleError};
+pub use kernel::{Ahead, Kernel, Model, PREFETCH_AHEAD, ScheduleError};
 pub use queue::{CalendarConfig, CalendarQueue, Entry, EventQueue, HeapQueue};
 pub use rng::{RNG_NAME, Seed, SimRng, StreamKey, Streams};
 pub use time::{SimDuration, SimTime};

@@ -44,6 +44,15 @@ impl Links {
         prefetch_index::prefetch_index(&self.len, p.index());
     }
 
+    /// Asks the CPU to bring `p`'s neighbours into the cache (both ends of the list: it may cross
+    /// a cache line). Reads where they are.
+    #[inline]
+    pub(crate) fn prefetch_neighbours(&self, p: PeerId) {
+        let (s, n) = (self.start[p.index()] as usize, self.len[p.index()] as usize);
+        prefetch_index::prefetch_index(&self.nbr, s);
+        prefetch_index::prefetch_index(&self.nbr, s + n.saturating_sub(1));
+    }
+
     pub(crate) fn new(peers: usize, track_meta: bool, fixed_latency: bool) -> Links {
         Links {
             start: vec![0; peers],

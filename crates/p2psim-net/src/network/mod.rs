@@ -300,6 +300,13 @@ impl<M: Payload> Network<M> {
         self.monitors.prefetch_totals(p);
     }
 
+    /// Asks the CPU to bring `p`'s list of neighbours into the cache. Reads where the list is,
+    /// so call it after [`Network::prefetch_arrival`] had time to fetch that.
+    #[inline]
+    pub fn prefetch_neighbours(&self, p: PeerId) {
+        self.links.prefetch_neighbours(p);
+    }
+
     /// The peer's state.
     pub fn state(&self, p: PeerId) -> PeerState {
         self.hot[p.index()].state

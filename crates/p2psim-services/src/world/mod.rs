@@ -17,7 +17,7 @@ pub use control::Control;
 pub use physical::{LocationChoice, PeerTypeSpec, Physical};
 pub use query::SpreadStats;
 
-use p2psim_kernel::{EventQueue, Kernel, Model, Seed, TimerId, Timers};
+use p2psim_kernel::{Ahead, EventQueue, Kernel, Model, Seed, TimerId, Timers};
 use p2psim_net::{DropReason, NetEvent, Network, PeerId, Topology};
 
 use crate::context::{Effect, Env};
@@ -116,25 +116,31 @@ pub struct World {
 
 impl World {
     /// Asks the CPU to bring what handling `event` will read into the cache (see
-    /// [`p2psim_kernel::Model::prefetch`]): for a gossip arrival, the receiver's network record,
-    /// traffic counters, storage cells (or, for other messages, the lists of what it holds) and
-    /// generators.
+    /// [`p2psim_kernel::Model::prefetch`]). For an arrival, first ([`Ahead::Far`]) the receiver's
+    /// network record, traffic counters, where its links are, its storage cells (or, for other
+    /// messages than pushed gossip, the lists of what it holds), generators and the message's
+    /// body; then ([`Ahead::Near`]) its list of neighbours, which a relay reads first.
     #[inline]
-    pub fn prefetch(&self, event: &Event) {
-        if let Event::Net(NetEvent::Arrive { to, msg, .. }) = event {
-            self.net.prefetch_arrival(*to);
-            let local = self.peers.local(*to);
-            for &slot in &self.routes[self.route(*to, msg.kind_id())] {
-                let common = &self.services[slot as usize].common;
-                match *msg {
-                    Message::Gossip { idx, .. } => common.prefetch(local, idx),
-                    _ => common.prefetch_peer(local),
-                }
+    pub fn prefetch(&self, event: &Event, ahead: Ahead) {
+        let Event::Net(NetEvent::Arrive { to, msg, .. }) = event else { return };
+        if ahead == Ahead::Near {
+            if let Message::Gossip { .. } = msg {
+                self.net.prefetch_neighbours(*to);
             }
-            if let Message::With { body, .. } = msg {
-                // The body was written by the sender long ago; only its address is at hand.
-                prefetch_index::prefetch_index(std::slice::from_ref(&**body), 0);
+            return;
+        }
+        self.net.prefetch_arrival(*to);
+        let local = self.peers.local(*to);
+        for &slot in &self.routes[self.route(*to, msg.kind_id())] {
+            let common = &self.services[slot as usize].common;
+            match *msg {
+                Message::Gossip { idx, .. } => common.prefetch(local, idx),
+                _ => common.prefetch_peer(local),
             }
+        }
+        if let Message::With { body, .. } = msg {
+            // The body was written by the sender long ago; only its address is at hand.
+            prefetch_index::prefetch_index(std::slice::from_ref(&**body), 0);
         }
     }
 
@@ -412,7 +418,7 @@ impl Model<Event> for World {
     }
 
     #[inline]
-    fn prefetch(&self, event: &Event) {
-        World::prefetch(self, event);
+    fn prefetch(&self, event: &Event, ahead: Ahead) {
+        World::prefetch(self, event, ahead);
     }
 }
