@@ -1,6 +1,6 @@
 //! The live connections: a flat adjacency arena (CSR-like) that can change during a run.
 //!
-//! Each peer owns a run of slots in shared arrays (`start`, `len`, `cap`). The initial topology is
+//! Each peer owns a run of slots in shared arrays (a `Run`: start, length, room). The initial topology is
 //! laid out exactly like CSR; a peer whose list outgrows its run moves it to the end of the arena
 //! with twice the room, and the arena is compacted when more than half of it is holes. Neighbours
 //! stay in the order they were connected, which is deterministic.
@@ -22,11 +22,20 @@ pub(crate) struct LinkMeta {
     pub(crate) last_seen: SimTime,
 }
 
+/// A peer's run of slots in the arena: `nbr[start .. start + len]` are its neighbours, and the
+/// run has room for `cap`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Run {
+    start: u32,
+    len: u32,
+    cap: u32,
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Links {
-    start: Vec<u32>,
-    len: Vec<u32>,
-    cap: Vec<u32>,
+    /// Per peer, where its list is: one record, so that finding a peer's list is one memory
+    /// access.
+    runs: Vec<Run>,
     nbr: Vec<PeerId>,
     meta: Vec<LinkMeta>,
     latency: Vec<SimDuration>,
@@ -40,28 +49,21 @@ impl Links {
     /// Asks the CPU to bring where `p`'s links are into the cache.
     #[inline]
     pub(crate) fn prefetch(&self, p: PeerId) {
-        prefetch_index::prefetch_index(&self.start, p.index());
-        prefetch_index::prefetch_index(&self.len, p.index());
+        prefetch_index::prefetch_index(&self.runs, p.index());
     }
 
     /// Asks the CPU to bring `p`'s neighbours into the cache (both ends of the list: it may cross
     /// a cache line). Reads where they are.
     #[inline]
     pub(crate) fn prefetch_neighbours(&self, p: PeerId) {
-        let (s, n) = (self.start[p.index()] as usize, self.len[p.index()] as usize);
+        let Run { start, len, .. } = self.runs[p.index()];
+        let (s, n) = (start as usize, len as usize);
         prefetch_index::prefetch_index(&self.nbr, s);
         prefetch_index::prefetch_index(&self.nbr, s + n.saturating_sub(1));
     }
 
     pub(crate) fn new(peers: usize, track_meta: bool, fixed_latency: bool) -> Links {
-        Links {
-            start: vec![0; peers],
-            len: vec![0; peers],
-            cap: vec![0; peers],
-            track_meta,
-            fixed_latency,
-            ..Links::default()
-        }
+        Links { runs: vec![Run::default(); peers], track_meta, fixed_latency, ..Links::default() }
     }
 
     /// Reserves exact room per peer for a known list of degrees (the initial topology).
@@ -69,8 +71,8 @@ impl Links {
         debug_assert!(self.nbr.is_empty(), "reserve before any link");
         let mut offset = 0u32;
         for (p, &d) in degrees.iter().enumerate() {
-            self.start[p] = offset;
-            self.cap[p] = d;
+            self.runs[p].start = offset;
+            self.runs[p].cap = d;
             offset += d;
         }
         let total = offset as usize;
@@ -86,19 +88,19 @@ impl Links {
 
     #[inline]
     pub(crate) fn neighbours(&self, p: PeerId) -> &[PeerId] {
-        let s = self.start[p.index()] as usize;
-        &self.nbr[s..s + self.len[p.index()] as usize]
+        let Run { start, len, .. } = self.runs[p.index()];
+        &self.nbr[start as usize..(start + len) as usize]
     }
 
     #[inline]
     pub(crate) fn degree(&self, p: PeerId) -> usize {
-        self.len[p.index()] as usize
+        self.runs[p.index()].len as usize
     }
 
     /// Arena index of the link `p → q`, if connected.
     #[inline]
     pub(crate) fn find(&self, p: PeerId, q: PeerId) -> Option<usize> {
-        let s = self.start[p.index()] as usize;
+        let s = self.runs[p.index()].start as usize;
         self.neighbours(p).iter().position(|&x| x == q).map(|i| s + i)
     }
 
@@ -120,10 +122,10 @@ impl Links {
 
     fn push_entry(&mut self, p: PeerId, q: PeerId, meta: LinkMeta, latency: SimDuration) {
         let pi = p.index();
-        if self.len[pi] == self.cap[pi] {
+        if self.runs[pi].len == self.runs[pi].cap {
             self.relocate(pi);
         }
-        let idx = (self.start[pi] + self.len[pi]) as usize;
+        let idx = (self.runs[pi].start + self.runs[pi].len) as usize;
         self.nbr[idx] = q;
         if self.track_meta {
             self.meta[idx] = meta;
@@ -131,19 +133,19 @@ impl Links {
         if self.fixed_latency {
             self.latency[idx] = latency;
         }
-        self.len[pi] += 1;
+        self.runs[pi].len += 1;
     }
 
     /// Moves peer `pi`'s run to the end of the arena with twice the room.
     fn relocate(&mut self, pi: usize) {
         if self.holes > self.nbr.len() / 2 && self.holes > 1024 {
             self.compact();
-            if self.len[pi] < self.cap[pi] {
+            if self.runs[pi].len < self.runs[pi].cap {
                 return;
             }
         }
-        let (s, l) = (self.start[pi] as usize, self.len[pi] as usize);
-        let new_cap = (self.cap[pi] * 2).max(4);
+        let (s, l) = (self.runs[pi].start as usize, self.runs[pi].len as usize);
+        let new_cap = (self.runs[pi].cap * 2).max(4);
         let new_start = self.nbr.len();
         self.nbr.extend_from_within(s..s + l);
         self.nbr.resize(new_start + new_cap as usize, PeerId(u32::MAX));
@@ -155,9 +157,9 @@ impl Links {
             self.latency.extend_from_within(s..s + l);
             self.latency.resize(new_start + new_cap as usize, SimDuration::ZERO);
         }
-        self.holes += self.cap[pi] as usize;
-        self.start[pi] = u32::try_from(new_start).expect("adjacency arena beyond 2^32 entries");
-        self.cap[pi] = new_cap;
+        self.holes += self.runs[pi].cap as usize;
+        self.runs[pi].start = u32::try_from(new_start).expect("adjacency arena beyond 2^32 entries");
+        self.runs[pi].cap = new_cap;
     }
 
     /// Rewrites the arena without holes, each peer keeping room for its current degree plus a quarter.
@@ -165,11 +167,11 @@ impl Links {
         let mut nbr = Vec::with_capacity(self.nbr.len() - self.holes);
         let mut meta = Vec::new();
         let mut latency = Vec::new();
-        for pi in 0..self.start.len() {
-            let (s, l) = (self.start[pi] as usize, self.len[pi] as usize);
+        for pi in 0..self.runs.len() {
+            let (s, l) = (self.runs[pi].start as usize, self.runs[pi].len as usize);
             let cap = l + l / 4 + 1;
-            self.start[pi] = nbr.len() as u32;
-            self.cap[pi] = cap as u32;
+            self.runs[pi].start = nbr.len() as u32;
+            self.runs[pi].cap = cap as u32;
             nbr.extend_from_slice(&self.nbr[s..s + l]);
             nbr.resize(nbr.len() + cap - l, PeerId(u32::MAX));
             if self.track_meta {
@@ -204,7 +206,7 @@ impl Links {
             return false;
         };
         let pi = p.index();
-        let end = (self.start[pi] + self.len[pi]) as usize;
+        let end = (self.runs[pi].start + self.runs[pi].len) as usize;
         // Shift left to keep the connection order.
         self.nbr.copy_within(idx + 1..end, idx);
         if self.track_meta {
@@ -213,7 +215,7 @@ impl Links {
         if self.fixed_latency {
             self.latency.copy_within(idx + 1..end, idx);
         }
-        self.len[pi] -= 1;
+        self.runs[pi].len -= 1;
         true
     }
 
@@ -229,7 +231,7 @@ impl Links {
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.start.capacity() * 12
+        self.runs.capacity() * std::mem::size_of::<Run>()
             + self.nbr.capacity() * 4
             + self.meta.capacity() * std::mem::size_of::<LinkMeta>()
             + self.latency.capacity() * 8

@@ -275,7 +275,7 @@ impl<M: Payload> Network<M> {
                 None => self.latency.per_link(from.0, to.0, self.location(from), self.location(to)),
             },
         };
-        let plain = self.flags[to.index()] == 0 && self.partitions.is_empty() && !self.config.link_times;
+        let plain = self.tags[to.index()].flags == 0 && self.partitions.is_empty() && !self.config.link_times;
         Ok(SendPlan { from, to, arrival: departure + latency, size, connectionless, plain })
     }
 
@@ -340,7 +340,7 @@ impl<M: Payload> Network<M> {
                 u32::try_from(self.queued.len() - 1).expect("more than 2^32 queued messages")
             }
         };
-        self.flags[to.index()] |= flag::BUSY;
+        self.tags[to.index()].flags |= flag::BUSY;
         let h = &mut self.hot[to.index()];
         if h.fifo_head == NIL {
             h.fifo_head = slot;
@@ -362,7 +362,7 @@ impl<M: Payload> Network<M> {
         msg: M,
         admission: &mut A,
     ) -> Option<Delivery<M>> {
-        let flags = self.flags[to.index()];
+        let flags = self.tags[to.index()].flags;
         if flags != 0 || !self.partitions.is_empty() {
             let state = self.hot[to.index()].state;
             let reason = if state == PeerState::Absent {
@@ -442,7 +442,7 @@ impl<M: Payload> Network<M> {
         self.hot[pi].fifo_head = next;
         if next == NIL {
             self.hot[pi].fifo_tail = NIL;
-            self.flags[pi] &= !flag::BUSY;
+            self.tags[pi].flags &= !flag::BUSY;
         } else {
             // The next download starts now, at the bandwidth in effect now.
             let tx = self.config.transmission.transmission_delay(self.queued[next as usize].size, self.hot[pi].down);
