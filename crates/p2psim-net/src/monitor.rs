@@ -38,8 +38,19 @@ pub struct KindTotal {
 /// No column: the kind is not counted.
 const NO_COLUMN: u8 = u8::MAX;
 
+/// One column of a peer's row of totals: a kind's messages and bytes; the first column of each
+/// row also holds the peer's updates sent, in the word that a [`KindTotal`] leaves as padding, so
+/// that everything a send counts for its sender is one memory access.
+#[derive(Clone, Copy, Debug, Default)]
+struct Column {
+    msgs: u32,
+    /// Meaningful in a row's first column only.
+    updates: u32,
+    bytes: u64,
+}
+
 /// The monitors of every peer. Memory is seconds × peers × 24 bytes for the per-second buckets
-/// (switch off for huge runs), plus 12 bytes per peer and counted kind, plus 4 per peer for updates.
+/// (switch off for huge runs), plus 16 bytes per peer and counted kind (at least one).
 #[derive(Clone, Debug)]
 pub struct Monitors {
     enabled: bool,
@@ -48,25 +59,15 @@ pub struct Monitors {
     seconds: Vec<Vec<Traffic>>,
     /// Kind → column of `totals`, or `NO_COLUMN`.
     columns: Vec<u8>,
-    /// Column count.
-    width: usize,
-    /// `totals[peer * width + column]`.
-    totals: Vec<KindTotal>,
-    /// Updates sent, per peer.
-    updates: Vec<u32>,
+    /// Columns per row: the counted kinds, at least one (for the updates).
+    stride: usize,
+    /// `totals[peer * stride + column]`, empty until counting starts.
+    totals: Vec<Column>,
 }
 
 impl Monitors {
     pub(crate) fn new(peers: usize, enabled: bool) -> Monitors {
-        Monitors {
-            enabled,
-            peers,
-            seconds: Vec::new(),
-            columns: Vec::new(),
-            width: 0,
-            totals: Vec::new(),
-            updates: Vec::new(),
-        }
+        Monitors { enabled, peers, seconds: Vec::new(), columns: Vec::new(), stride: 1, totals: Vec::new() }
     }
 
     /// Counts what each peer sends of the kinds `counted` lists (kinds are [`Payload::kind`]
@@ -84,15 +85,17 @@ impl Monitors {
                 width += 1;
             }
         }
-        self.width = width;
-        self.totals = vec![KindTotal::default(); self.peers * width];
-        self.updates = vec![0; self.peers];
+        self.stride = width.max(1);
+        self.totals = vec![Column::default(); self.peers * self.stride];
     }
 
     /// What `p` sent of `kind` so far (zero for a kind that is not counted).
     pub fn sent_by_kind(&self, p: PeerId, kind: usize) -> KindTotal {
         match self.columns.get(kind) {
-            Some(&c) if c != NO_COLUMN => self.totals[p.index() * self.width + usize::from(c)],
+            Some(&c) if c != NO_COLUMN => {
+                let col = self.totals[p.index() * self.stride + usize::from(c)];
+                KindTotal { msgs: col.msgs, bytes: col.bytes }
+            }
             _ => KindTotal::default(),
         }
     }
@@ -101,15 +104,12 @@ impl Monitors {
     /// [`Network::prefetch_arrival`](crate::Network::prefetch_arrival)).
     #[inline]
     pub(crate) fn prefetch_totals(&self, p: PeerId) {
-        if self.width > 0 {
-            prefetch_index::prefetch_index(&self.totals, p.index() * self.width);
-            prefetch_index::prefetch_index(&self.updates, p.index());
-        }
+        prefetch_index::prefetch_index(&self.totals, p.index() * self.stride);
     }
 
     /// Updates `p` sent so far (see [`Payload::updates`](crate::Payload::updates)).
     pub fn updates_sent(&self, p: PeerId) -> u32 {
-        self.updates.get(p.index()).copied().unwrap_or(0)
+        self.totals.get(p.index() * self.stride).map_or(0, |c| c.updates)
     }
 
     /// True if traffic is being recorded.
@@ -142,14 +142,14 @@ impl Monitors {
         if let Some(&c) = self.columns.get(kind)
             && c != NO_COLUMN
         {
-            let total = &mut self.totals[p.index() * self.width + usize::from(c)];
+            let total = &mut self.totals[p.index() * self.stride + usize::from(c)];
             total.msgs = total.msgs.saturating_add(1);
             total.bytes += u64::from(size);
         }
         if updates > 0
-            && let Some(u) = self.updates.get_mut(p.index())
+            && let Some(first) = self.totals.get_mut(p.index() * self.stride)
         {
-            *u = u.saturating_add(updates);
+            first.updates = first.updates.saturating_add(updates);
         }
         if let Some(b) = self.bucket(p, t) {
             b.bytes_out += u64::from(size);
@@ -172,7 +172,6 @@ impl Monitors {
 
     pub(crate) fn memory_bytes(&self) -> usize {
         self.seconds.iter().map(|v| v.capacity() * std::mem::size_of::<Traffic>()).sum::<usize>()
-            + self.totals.capacity() * std::mem::size_of::<KindTotal>()
-            + self.updates.capacity() * 4
+            + self.totals.capacity() * std::mem::size_of::<Column>()
     }
 }

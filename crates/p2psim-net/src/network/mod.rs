@@ -158,10 +158,15 @@ mod flag {
 }
 
 /// What every send and arrival reads of a peer, in one record (one memory access instead of one
-/// per array): its flags (`flag::*`, all clear on the common path) and its location.
+/// per array): its flags (`flag::*`, all clear on the common path), its location, and whether
+/// its uploads take time.
 #[derive(Clone, Copy, Debug)]
 struct Tag {
     flags: u8,
+    /// Its upload bandwidth in effect is not infinite. When false a send's transmission delay is
+    /// zero, as [`TransmissionModel::transmission_delay`] gives for an infinite bandwidth, known
+    /// without reading the peer's [`Hot`] record.
+    finite_up: bool,
     location: LocationId,
 }
 
@@ -249,6 +254,7 @@ impl<M: Payload> Network<M> {
                 .iter()
                 .map(|p| Tag {
                     flags: if p.download.is_finite() { flag::FINITE_DOWN } else { 0 },
+                    finite_up: p.upload != f64::INFINITY,
                     location: p.location,
                 })
                 .collect(),
@@ -300,22 +306,26 @@ impl<M: Payload> Network<M> {
         prefetch_index::prefetch_index(&self.tags, p.index());
     }
 
-    /// Asks the CPU to bring what a message's arrival at `p` reads of it (flags, state and
-    /// bandwidth, location, where its links are, what it sent so far) into the cache, without
-    /// waiting: see [`p2psim_kernel::Model::prefetch`].
+    /// Asks the CPU to bring what a message's arrival at `p` reads of it first (flags and
+    /// location, where its links are, what it sent so far) into the cache, without waiting: see
+    /// [`p2psim_kernel::Model::prefetch`].
     #[inline]
     pub fn prefetch_arrival(&self, p: PeerId) {
         self.prefetch(p);
-        prefetch_index::prefetch_index(&self.hot, p.index());
         self.links.prefetch(p);
         self.monitors.prefetch_totals(p);
     }
 
-    /// Asks the CPU to bring `p`'s list of neighbours into the cache. Reads where the list is,
-    /// so call it after [`Network::prefetch_arrival`] had time to fetch that.
+    /// Asks the CPU to bring what a message's arrival at `p` reads of it through what
+    /// [`Network::prefetch_arrival`] fetched (call it after that had time): its list of
+    /// neighbours, and its full record when its flags or bandwidth call for it.
     #[inline]
-    pub fn prefetch_neighbours(&self, p: PeerId) {
+    pub fn prefetch_arrival_then(&self, p: PeerId) {
         self.links.prefetch_neighbours(p);
+        let tag = self.tags[p.index()];
+        if tag.flags != 0 || tag.finite_up {
+            prefetch_index::prefetch_index(&self.hot, p.index());
+        }
     }
 
     /// The peer's state.
@@ -385,6 +395,7 @@ impl<M: Payload> Network<M> {
         self.hot[i].down = self.download[i] * factor;
         let finite = self.hot[i].down.is_finite();
         self.set_flag(p, flag::FINITE_DOWN, finite);
+        self.tags[i].finite_up = self.hot[i].up != f64::INFINITY;
         Ok(())
     }
 

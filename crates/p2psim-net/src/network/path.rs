@@ -258,8 +258,11 @@ impl<M: Payload> Network<M> {
             self.drop_msg(DropReason::Lost);
             return Err(DropReason::Lost);
         }
-        let (up, _) = self.bandwidth(from);
-        let tx = self.config.transmission.transmission_delay(size, up);
+        let tx = if self.tags[from.index()].finite_up {
+            self.config.transmission.transmission_delay(size, self.hot[from.index()].up)
+        } else {
+            SimDuration::ZERO
+        };
         let departure = match self.config.transmission.uploads {
             UploadModel::Parallel => now + tx,
             UploadModel::Serialised => {

@@ -119,14 +119,13 @@ impl World {
     /// [`p2psim_kernel::Model::prefetch`]). For an arrival, first ([`Ahead::Far`]) the receiver's
     /// network record, traffic counters, where its links are, its storage cells (or, for other
     /// messages than pushed gossip, the lists of what it holds), generators and the message's
-    /// body; then ([`Ahead::Near`]) its list of neighbours, which a relay reads first.
+    /// body; then ([`Ahead::Near`]) its list of neighbours, which a relay reads first, and its
+    /// full network record if it will be read.
     #[inline]
     pub fn prefetch(&self, event: &Event, ahead: Ahead) {
         let Event::Net(NetEvent::Arrive { to, msg, .. }) = event else { return };
         if ahead == Ahead::Near {
-            if let Message::Gossip { .. } = msg {
-                self.net.prefetch_neighbours(*to);
-            }
+            self.net.prefetch_arrival_then(*to);
             return;
         }
         self.net.prefetch_arrival(*to);
