@@ -120,26 +120,40 @@ impl World {
     /// network record, traffic counters, where its links are, its storage cells (or, for other
     /// messages than pushed gossip, the lists of what it holds), generators and the message's
     /// body; then ([`Ahead::Near`]) its list of neighbours, which a relay reads first, and its
-    /// full network record if it will be read.
+    /// full network record if it will be read, and the list inside the body. A peer's round reads
+    /// the same of its peer.
     #[inline]
     pub fn prefetch(&self, event: &Event, ahead: Ahead) {
-        let Event::Net(NetEvent::Arrive { to, msg, .. }) = event else { return };
+        let peer = match event {
+            Event::Net(NetEvent::Arrive { to, .. }) => *to,
+            Event::PeerRound { peer, .. } => *peer,
+            _ => return,
+        };
         if ahead == Ahead::Near {
-            self.net.prefetch_arrival_then(*to);
+            self.net.prefetch_arrival_then(peer);
+            if let Event::Net(NetEvent::Arrive { msg: Message::With { body, .. }, .. }) = event {
+                body.prefetch_items();
+            }
             return;
         }
-        self.net.prefetch_arrival(*to);
-        let local = self.peers.local(*to);
-        for &slot in &self.routes[self.route(*to, msg.kind_id())] {
-            let common = &self.services[slot as usize].common;
-            match *msg {
-                Message::Gossip { idx, .. } => common.prefetch(local, idx),
-                _ => common.prefetch_peer(local),
+        self.net.prefetch_arrival(peer);
+        let local = self.peers.local(peer);
+        match event {
+            Event::Net(NetEvent::Arrive { msg, .. }) => {
+                for &slot in &self.routes[self.route(peer, msg.kind_id())] {
+                    let common = &self.services[slot as usize].common;
+                    match *msg {
+                        Message::Gossip { idx, .. } => common.prefetch(local, idx),
+                        _ => common.prefetch_peer(local),
+                    }
+                }
+                if let Message::With { body, .. } = msg {
+                    // The body was written by the sender long ago; only its address is at hand.
+                    prefetch_index::prefetch_index(std::slice::from_ref(&**body), 0);
+                }
             }
-        }
-        if let Message::With { body, .. } = msg {
-            // The body was written by the sender long ago; only its address is at hand.
-            prefetch_index::prefetch_index(std::slice::from_ref(&**body), 0);
+            Event::PeerRound { service, .. } => self.services[usize::from(service.0)].common.prefetch_peer(local),
+            _ => {}
         }
     }
 
