@@ -1,9 +1,9 @@
 //! The live connections: a flat adjacency arena (CSR-like) that can change during a run.
 //!
-//! Each peer owns a run of slots in shared arrays (a `Run`: start, length, room). The initial topology is
-//! laid out exactly like CSR; a peer whose list outgrows its run moves it to the end of the arena
-//! with twice the room, and the arena is compacted when more than half of it is holes. Neighbours
-//! stay in the order they were connected, which is deterministic.
+//! Each peer owns a run of slots in shared arrays (its `Run`: start, length, room). The initial
+//! topology is laid out exactly like CSR; a peer whose list outgrows its run moves it to the end of
+//! the arena with twice the room, and the arena is compacted when more than half of it is holes.
+//! Neighbours stay in the order they were connected, which is deterministic.
 //!
 //! Per-link metadata (connected-since and last-seen times, for connection managers; a fixed latency,
 //! for [`LatencyMode::FixedPerLink`](crate::LatencyMode)) lives in parallel arrays that are empty when
