@@ -81,8 +81,8 @@ impl Seed {
 /// every stream of a run shares the seed and a component's stream number follows from its key, so
 /// each component keeps only its word position, the next unused 32-bit word of its stream (8
 /// bytes; 0 for one that never drew). One generator is open at a time; moving it to another
-/// component saves the old one's position and sets the new one's (at most one 64-byte ChaCha8
-/// block computed).
+/// component saves the old one's position and sets the new one's, and costs one refill of
+/// rand_chacha's buffer (four 64-byte blocks) for the component's next draws.
 ///
 /// Invariant: the open generator, if any, is component `open`'s stream at its current position;
 /// every other component's stream is at `pos`. So a component draws exactly what a generator of
