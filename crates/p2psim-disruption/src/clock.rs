@@ -2,7 +2,7 @@
 //! ([`PerPeer`]), and its clock ([`Clock`]): scheduled, random, by an availability model, or once.
 //! The clock says when each member's next change comes; the fault layer makes the change.
 
-use p2psim_kernel::{Param, SimDuration, SimRng};
+use p2psim_kernel::{Param, PeerRng, SimDuration};
 use rand::RngExt;
 
 use crate::faults::Step;
@@ -16,11 +16,11 @@ pub(crate) struct PerPeer {
 
 impl PerPeer {
     /// Member `i`'s value for this use.
-    pub(crate) fn get(&self, i: usize, rng: &mut SimRng) -> f64 {
+    pub(crate) fn get(&self, i: usize, rng: &mut PeerRng) -> f64 {
         self.param.value(self.own.get(i).copied().unwrap_or(f64::NAN), rng)
     }
 
-    pub(crate) fn ms(&self, i: usize, rng: &mut SimRng) -> SimDuration {
+    pub(crate) fn ms(&self, i: usize, rng: &mut PeerRng) -> SimDuration {
         SimDuration::from_millis_abs(self.get(i, rng))
     }
 }
@@ -36,7 +36,7 @@ pub(crate) enum Clock {
 
 impl Clock {
     /// Member `i`'s first steps, each after its wait from the start.
-    pub(crate) fn first(&self, i: usize, rng: &mut SimRng) -> Vec<(SimDuration, Step)> {
+    pub(crate) fn first(&self, i: usize, rng: &mut PeerRng) -> Vec<(SimDuration, Step)> {
         let start = Step::Disrupt { on: true, index: 0 };
         match self {
             Clock::Scheduled(d) => d.first().map(|&w| (w, start)).into_iter().collect(),
@@ -65,7 +65,7 @@ impl Clock {
     }
 
     /// The wait after change number `index`, which left the member `disrupted` or not.
-    pub(crate) fn next(&self, i: usize, index: u32, disrupted: bool, rng: &mut SimRng) -> Option<SimDuration> {
+    pub(crate) fn next(&self, i: usize, index: u32, disrupted: bool, rng: &mut PeerRng) -> Option<SimDuration> {
         match self {
             Clock::Scheduled(d) => d.get(index as usize + 1).copied(),
             Clock::Random { up, down, .. } => Some(if disrupted { down.ms(i, rng) } else { up.ms(i, rng) }),
@@ -77,7 +77,7 @@ impl Clock {
     /// The availability model's wait until the next change: a whole number of check intervals,
     /// geometric with the per-check probability (drawn directly rather than checking every
     /// interval).
-    fn availability_wait(&self, i: usize, disrupted: bool, rng: &mut SimRng) -> SimDuration {
+    fn availability_wait(&self, i: usize, disrupted: bool, rng: &mut PeerRng) -> SimDuration {
         let Clock::Availability { interval, mtbf, availability, p2psimpy_formula } = self else {
             return SimDuration::ZERO;
         };

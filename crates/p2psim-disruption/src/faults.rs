@@ -3,7 +3,7 @@
 //! [`Control`](p2psim_services::Control) interface.
 
 use p2psim_kernel::{
-    Ahead, Dist, EventQueue, Kernel, Model, Param, Seed, SimDuration, SimRng, SimTime, StreamKey, Streams,
+    Ahead, Dist, EventQueue, Kernel, Model, Param, PeerRng, Seed, SimDuration, SimRng, SimTime, StreamKey, Streams,
 };
 use p2psim_net::{NetEvent, PeerId, PeerState};
 use p2psim_services::{Kind, Message, World};
@@ -115,7 +115,7 @@ struct Fault {
 
 impl Fault {
     /// Member `i`'s stream for fault number `fi`.
-    fn rng(&mut self, fi: usize, i: usize) -> &mut SimRng {
+    fn rng(&mut self, fi: usize, i: usize) -> &mut PeerRng {
         let key = StreamKey::new("fault").with(fi as u64).with(self.members[i].0.into());
         self.rngs.get(i, key)
     }

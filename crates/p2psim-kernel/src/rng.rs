@@ -6,17 +6,31 @@
 //! component's [`StreamKey`]. Streams are independent, so adding a peer or a service does not change
 //! what the others draw, and nothing depends on the order in which components are created.
 //!
+//! Components that come by the million (a service's or a fault's peers, through [`Streams`]) draw
+//! from a [`PeerRng`] instead: a 16-byte PCG generator whose state is the first 128 bits of the
+//! component's ChaCha8 stream. ChaCha8 stays the source of every draw's seed; the PCG only keeps
+//! a peer's draws cheap to reach.
+//!
 //! The stream key is a fixed hash (FNV-1a over the label, then SplitMix64 over each index) that
 //! never depends on the Rust version or the platform.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rand_pcg::Pcg64Mcg;
 
-/// The generator behind every random draw in p2psim.
+/// The generator of every component's stream, and the source of every draw in p2psim.
 pub type SimRng = ChaCha8Rng;
 
+/// The generator of one of many components of a kind (a peer's service, a fault's member), from
+/// [`Streams`]: rand_pcg's `Pcg64Mcg` (a 128-bit multiplicative congruential generator with the
+/// PCG XSL-RR output, period 2^126), seeded with the first 128 bits of the component's ChaCha8
+/// stream ([`Seed::peer_stream`]). Sixteen bytes of state, where a ChaCha8 generator holds about
+/// 300; two components' sequences overlap with odds of about (draws × components)² / 2^126, nil
+/// in practice.
+pub type PeerRng = Pcg64Mcg;
+
 /// How every output names the generator: reproducing a run needs this, the seed and the experiment.
-pub const RNG_NAME: &str = "ChaCha8 (rand_chacha 0.10), one stream per component";
+pub const RNG_NAME: &str = "ChaCha8 (rand_chacha 0.10), one stream per component; peers draw from PCG-64 MCG (rand_pcg 0.10) seeded from theirs";
 
 /// Names a component's random stream: a label and up to a few integer indices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,88 +84,49 @@ impl Seed {
         rng.set_stream(key.stream());
         rng
     }
+
+    /// The small generator of the component named `key`: a [`PeerRng`] whose state is the first
+    /// 128 bits of the component's ChaCha8 stream.
+    pub fn peer_stream(self, key: StreamKey) -> PeerRng {
+        PeerRng::from_rng(&mut self.stream(key))
+    }
 }
 
-/// The streams of many components of one kind (the peers of a service, the members of a fault).
+/// The streams of many components of one kind (the peers of a service, the members of a fault):
+/// for each, its [`PeerRng`], made at its first draw from its key ([`Seed::peer_stream`]), so that
+/// a component draws the same whatever the others do and whenever it starts.
 ///
-/// Up to [`Streams::OWN_UP_TO`] components, each gets a generator of its own at its first draw
-/// (about 150 bytes with the allocator's share; a few megabytes at most, and no work to move
-/// between components). Beyond, they share one: by rand_chacha's own account a ChaCha8
-/// generator's outputs are determined by its seed, its stream number and its word position;
-/// every stream of a run shares the seed and a component's stream number follows from its key, so
-/// each component keeps only its word position, the next unused 32-bit word of its stream (8
-/// bytes; 0 for one that never drew). One generator is open at a time; moving it to another
-/// component saves the old one's position and sets the new one's, and costs one refill of
-/// rand_chacha's buffer (four 64-byte blocks) for the component's next draws.
-///
-/// Invariant: the open generator, if any, is component `open`'s stream at its current position;
-/// every other component's stream is at `pos`. So a component draws exactly what a generator of
-/// its own, kept from the start of the run, would draw, whatever the order in which components
-/// draw, and the two forms give the same results. (Generators of their own took 1.4 GB at ten
-/// million peers, and moving the shared one costs 6 % of a run whose peers all fit in the cache.)
+/// A component that never drew holds `None`: 32 bytes each (the generator is 16, aligned to 16).
+/// (A ChaCha8 generator per component took 1.4 GB at ten million peers; one shared ChaCha8
+/// generator moved between components, keeping each one's word position, took 8 bytes each but
+/// refilled rand_chacha's four-block buffer at every move: 7–8 % of a million-peer push.)
 #[derive(Clone, Debug)]
-pub struct Streams(Form);
-
-#[derive(Clone, Debug)]
-enum Form {
-    Own { seed: Seed, rngs: Vec<Option<Box<SimRng>>> },
-    Shared { pos: Vec<u64>, open: usize, rng: Box<SimRng> },
+pub struct Streams {
+    seed: Seed,
+    rngs: Vec<Option<PeerRng>>,
 }
-
-/// `Form::Shared::open` when no generator is open.
-const CLOSED: usize = usize::MAX;
 
 impl Streams {
-    /// Components up to which each gets a generator of its own.
-    pub const OWN_UP_TO: usize = 1 << 16;
-
     /// `n` streams of run `seed`, none drawn from.
     pub fn new(seed: Seed, n: usize) -> Streams {
-        Streams::with_form(seed, n, n <= Streams::OWN_UP_TO)
-    }
-
-    fn with_form(seed: Seed, n: usize, own: bool) -> Streams {
-        Streams(if own {
-            Form::Own { seed, rngs: vec![None; n] }
-        } else {
-            Form::Shared { pos: vec![0; n], open: CLOSED, rng: Box::new(ChaCha8Rng::seed_from_u64(seed.0)) }
-        })
+        Streams { seed, rngs: vec![None; n] }
     }
 
     /// The stream of component `i`, whose key is `key` (the same key for the same `i` at every
     /// call).
     #[inline]
-    pub fn get(&mut self, i: usize, key: StreamKey) -> &mut SimRng {
-        match &mut self.0 {
-            Form::Own { seed, rngs } => rngs[i].get_or_insert_with(|| Box::new(seed.stream(key))),
-            Form::Shared { pos, open, rng } => {
-                if *open != i {
-                    Streams::switch(pos, open, rng, i, key);
-                }
-                rng
-            }
-        }
+    pub fn get(&mut self, i: usize, key: StreamKey) -> &mut PeerRng {
+        let seed = self.seed;
+        self.rngs[i].get_or_insert_with(
+            #[cold]
+            || seed.peer_stream(key),
+        )
     }
 
-    #[cold]
-    fn switch(pos: &mut [u64], open: &mut usize, rng: &mut SimRng, i: usize, key: StreamKey) {
-        if let Some(p) = pos.get_mut(*open) {
-            *p = rng.get_word_pos() as u64;
-        }
-        // Position 0 first: it computes nothing, so changing the stream does not either.
-        rng.set_word_pos(0);
-        rng.set_stream(key.stream());
-        rng.set_word_pos(u128::from(pos[i]));
-        *open = i;
-    }
-
-    /// Asks the CPU to bring what component `i`'s next draw reads into the cache.
+    /// Asks the CPU to bring component `i`'s generator into the cache.
     #[inline]
     pub fn prefetch(&self, i: usize) {
-        match &self.0 {
-            Form::Own { rngs, .. } => prefetch_index::prefetch_index(rngs, i),
-            Form::Shared { pos, .. } => prefetch_index::prefetch_index(pos, i),
-        }
+        prefetch_index::prefetch_index(&self.rngs, i);
     }
 }
 
@@ -180,34 +155,26 @@ mod tests {
         assert_ne!(draw(42, a), draw(43, a));
     }
 
-    /// Draws of every kind, from streams taken in turns, equal the draws of one generator per
-    /// stream kept from the start, in both forms: what `Streams` promises.
+    /// A component draws from its own small generator, seeded from its ChaCha8 stream, the same
+    /// whatever the others drew before: what `Streams` promises.
     #[test]
-    fn streams_taken_in_turns_draw_what_their_own_generators_would() {
+    fn a_component_draws_the_same_whatever_the_others_do() {
         use rand::RngExt;
         let keys: Vec<StreamKey> = (0..5).map(|i| StreamKey::new("peer").with(i)).collect();
-        let mut own: Vec<SimRng> = keys.iter().map(|&k| Seed(9).stream(k)).collect();
-        let mut forms = [Streams::with_form(Seed(9), keys.len(), false), Streams::with_form(Seed(9), keys.len(), true)];
+        let mut alone: Vec<PeerRng> = keys.iter().map(|&k| Seed(9).peer_stream(k)).collect();
+        let mut streams = Streams::new(Seed(9), keys.len());
         let mut order = Seed(1).stream(StreamKey::new("order"));
         for step in 0..5000 {
             let i = order.random_range(0..keys.len());
-            let draw = |r: &mut SimRng| -> Vec<u64> {
-                match step % 5 {
-                    0 => vec![u64::from(r.next_u32())],
-                    1 => vec![r.next_u64()],
-                    2 => vec![u64::from(r.random_range(0..1000u32))],
-                    3 => vec![r.random::<f64>().to_bits()],
-                    _ => {
-                        let mut x = [0u8; 7];
-                        r.fill_bytes(&mut x);
-                        x.iter().map(|&b| u64::from(b)).collect()
-                    }
-                }
-            };
-            let want = draw(&mut own[i]);
-            for (f, form) in forms.iter_mut().enumerate() {
-                assert_eq!(draw(form.get(i, keys[i])), want, "form {f}, step {step}");
-            }
+            let want: u64 = alone[i].random_range(0..1_000_000);
+            assert_eq!(streams.get(i, keys[i]).random_range(0..1_000_000), want, "step {step}");
         }
+        let first = |seed: u64, key| Seed(seed).peer_stream(key).next_u64();
+        assert_ne!(first(9, keys[0]), first(9, keys[1]));
+        assert_ne!(first(9, keys[0]), first(10, keys[0]));
+        // The state is the start of the component's ChaCha8 stream, not a hash of its key.
+        let mut chacha = Seed(9).stream(keys[0]);
+        let state = u128::from(chacha.next_u64()) | u128::from(chacha.next_u64()) << 64;
+        assert_eq!(Seed(9).peer_stream(keys[0]), PeerRng::new(state));
     }
 }

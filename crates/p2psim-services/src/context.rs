@@ -8,7 +8,7 @@
 
 use std::marker::PhantomData;
 
-use p2psim_kernel::{SimDuration, SimRng, SimTime, TimerId, Timers};
+use p2psim_kernel::{PeerRng, SimDuration, SimTime, TimerId, Timers};
 use p2psim_net::{Network, PeerId, PeerState};
 use rand::RngExt;
 use smallvec::SmallVec;
@@ -180,7 +180,7 @@ impl<'a, M: Wire> Context<'a, M> {
 
     /// The peer's own random stream for this service.
     #[inline]
-    pub fn rng(&mut self) -> &mut SimRng {
+    pub fn rng(&mut self) -> &mut PeerRng {
         self.common.rng(self.local, self.peer)
     }
 

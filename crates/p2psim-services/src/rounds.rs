@@ -5,7 +5,7 @@
 //! ([`Rounds::Synchronous`], one event for the whole service, peers in id order), or each peer on
 //! its own clock (P2PSimpy's runner, a random phase, or a Poisson clock).
 
-use p2psim_kernel::{Param, SimDuration, SimRng};
+use p2psim_kernel::{Param, PeerRng, SimDuration};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
@@ -49,13 +49,13 @@ impl RoundSchedule {
         RoundSchedule { rounds, period: Param::Const(period_ms), init: Param::Const(0.0) }
     }
 
-    fn period(&self, own: f64, rng: &mut SimRng) -> SimDuration {
+    fn period(&self, own: f64, rng: &mut PeerRng) -> SimDuration {
         SimDuration::from_millis_abs(self.period.value(own, rng))
     }
 
     /// For per-peer timings: the wait before a peer's first round. `init` and `period` are the
     /// peer's own values of those parameters, `rng` its stream.
-    pub(crate) fn first(&self, init: f64, period: f64, rng: &mut SimRng) -> SimDuration {
+    pub(crate) fn first(&self, init: f64, period: f64, rng: &mut PeerRng) -> SimDuration {
         match self.rounds {
             Rounds::P2psimpy => {
                 let wait = SimDuration::from_millis_abs(self.init.value(init, rng));
@@ -74,7 +74,7 @@ impl RoundSchedule {
     }
 
     /// The gap to a peer's next round after one just ran.
-    pub(crate) fn next(&self, period: f64, rng: &mut SimRng) -> SimDuration {
+    pub(crate) fn next(&self, period: f64, rng: &mut PeerRng) -> SimDuration {
         let p = self.period(period, rng);
         match self.rounds {
             Rounds::Poisson => next_poisson(rng, p),
@@ -83,7 +83,7 @@ impl RoundSchedule {
     }
 }
 
-fn next_poisson(rng: &mut SimRng, mean: SimDuration) -> SimDuration {
+fn next_poisson(rng: &mut PeerRng, mean: SimDuration) -> SimDuration {
     let u: f64 = 1.0 - rng.random::<f64>();
     SimDuration::from_millis_f64(-u.ln() * mean.as_millis_f64())
 }

@@ -2,13 +2,13 @@
 //! the peer's own stream (P2PSimpy's `random.sample` over a set whose order varied run to run,
 //! oddity R2, is replaced by the neighbour order, which is deterministic).
 
-use p2psim_kernel::SimRng;
+use p2psim_kernel::PeerRng;
 use p2psim_net::PeerId;
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 /// Moves a uniform sample of `min(k, len)` elements to the front of `v` and returns them.
-pub(crate) fn sample<'a>(rng: &mut SimRng, v: &'a mut [PeerId], k: usize) -> &'a [PeerId] {
+pub(crate) fn sample<'a>(rng: &mut PeerRng, v: &'a mut [PeerId], k: usize) -> &'a [PeerId] {
     let k = k.min(v.len());
     for i in 0..k {
         let j = rng.random_range(i..v.len());

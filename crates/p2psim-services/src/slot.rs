@@ -6,7 +6,7 @@
 //! slots in an enum and calls them directly (static dispatch); protocols registered from outside
 //! are boxed as [`ErasedSlot`], the one place where a call goes through a vtable.
 
-use p2psim_kernel::{Param, Seed, SimRng, StreamKey, Streams};
+use p2psim_kernel::{Param, PeerRng, Seed, StreamKey, Streams};
 use p2psim_net::PeerId;
 
 use crate::context::{Context, Env};
@@ -44,7 +44,7 @@ impl Common {
     /// The stream of `peer`, member number `local`, for this service: `"service" / type / name /
     /// peer`. (The caller knows both; looking the peer up would cost a memory access per call.)
     #[inline]
-    pub(crate) fn rng(&mut self, local: u32, peer: PeerId) -> &mut SimRng {
+    pub(crate) fn rng(&mut self, local: u32, peer: PeerId) -> &mut PeerRng {
         debug_assert_eq!(self.members[local as usize], peer);
         self.rngs.get(local as usize, self.key.with(peer.0.into()))
     }

@@ -84,7 +84,7 @@ pub mod prelude {
 /// What writing a protocol of your own takes: the protocol API of `p2psim-services`, gathered
 /// (see `docs/protocols.md`).
 pub mod protocol {
-    pub use p2psim_kernel::{ConfigError, Param, SimDuration, SimRng, SimTime, TimerId};
+    pub use p2psim_kernel::{ConfigError, Param, PeerRng, SimDuration, SimRng, SimTime, TimerId};
     pub use p2psim_net::PeerId;
     pub use p2psim_services::testing::Harness;
     pub use p2psim_services::{

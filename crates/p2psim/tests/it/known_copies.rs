@@ -48,9 +48,16 @@ fn counting_known_copies_when_sent_changes_nothing_but_the_events() {
         assert_eq!(none, 0);
         // Each copy (degree - 1 per peer and message, degree for the first) is an event or accounted.
         assert_eq!(events_on + accounted, events_off, "seed {seed}");
-        // Most copies are known duplicates: at most one first copy per peer and message is an event.
+        // Every peer's first copy of a message is an event; a peer gets degree − 1 copies of each
+        // on average, so at most a fraction 1 − 1/(degree − 1) of them can be counted at send:
+        // about half for degree 3, so the claim that most are is made where degree ≥ 6.
+        assert!(events_on >= u64::from(peers) * 12, "seed {seed}: {events_on} events");
         let copies = u64::from(peers) * 12 * u64::from(degree - 1);
-        assert!(accounted * 2 > copies, "seed {seed}: only {accounted} of {copies} copies accounted");
+        if degree >= 6 {
+            assert!(accounted * 2 > copies, "seed {seed}: only {accounted} of {copies} copies accounted");
+        } else {
+            assert!(accounted > 0, "seed {seed}: no copy accounted");
+        }
     }
 }
 
