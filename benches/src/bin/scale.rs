@@ -16,6 +16,8 @@ use benches::yardstick::Yardstick;
 use benches::{peak_rss_bytes, rss_bytes};
 
 fn main() {
+    // As the `p2psim` command does: the runs measured are the runs users get.
+    p2psim::cli::use_huge_pages();
     let args: Vec<String> = std::env::args().collect();
     let usage = "usage: scale <p2psim|yardstick|floor> <peers> [messages] [spacing_ms]";
     let which = args.get(1).expect(usage).clone();

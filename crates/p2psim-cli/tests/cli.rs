@@ -115,3 +115,52 @@ fn a_sweep_killed_with_sigkill_resumes_losing_and_duplicating_nothing() {
     assert_eq!(read(killed.join("runs.csv")).lines().count(), 1 + 8);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// On Linux with glibc the command starts itself again with glibc's malloc asked for huge pages
+/// (its environment then says so), unless `GLIBC_TUNABLES` is set; either way the results are the
+/// same bytes. The experiment is read from a named pipe, so the process waits, started again,
+/// until the test has looked at its environment.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_command_asks_for_huge_pages_and_they_change_no_result() {
+    let dir = std::env::temp_dir().join(format!("p2psim-cli-huge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("experiment.ron");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/experiments/gossip.ron")).unwrap();
+    let mut summaries = Vec::new();
+    for (tunables, wanted) in [(None, Some("glibc.malloc.hugetlb=1")), (Some(""), None)] {
+        let out = dir.join(format!("out-{}", summaries.len()));
+        let mut command = p2psim();
+        command.args(["experiment", fifo.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        match tunables {
+            None => command.env_remove("GLIBC_TUNABLES"),
+            Some(v) => command.env("GLIBC_TUNABLES", v),
+        };
+        let mut child =
+            command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let environ = format!("/proc/{}/environ", child.id());
+        let found =
+            |env: &[u8]| env.split(|&b| b == 0).find_map(|kv| kv.strip_prefix(b"GLIBC_TUNABLES=").map(|v| v.to_vec()));
+        // Until the process has started again (or, when it must not, for a while), its
+        // environment is what it was spawned with.
+        let mut seen = None;
+        for _ in 0..if wanted.is_some() { 5000 } else { 100 } {
+            seen = found(&std::fs::read(&environ).unwrap());
+            if seen.as_deref() == wanted.map(str::as_bytes) && wanted.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        // The process waits for the file whatever was seen: write it before any check.
+        std::fs::write(&fifo, &text).unwrap();
+        let status = child.wait().unwrap();
+        let expected = wanted.map(|w| w.as_bytes().to_vec()).or(tunables.map(|t| t.as_bytes().to_vec()));
+        assert_eq!(seen, expected, "GLIBC_TUNABLES of the running command");
+        assert!(status.success());
+        summaries.push(std::fs::read_to_string(out.join("summary.json")).unwrap());
+    }
+    assert_eq!(summaries[0], summaries[1], "huge pages changed a result");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

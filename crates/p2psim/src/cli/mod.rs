@@ -13,6 +13,7 @@
 //! disk) exits with 1.
 
 mod experiment;
+mod huge_pages;
 mod log;
 mod progress;
 mod slurm;
@@ -24,6 +25,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::error::Error;
+pub use huge_pages::use_huge_pages;
 use p2psim_services::Catalog;
 
 #[derive(Parser, Debug)]
@@ -90,6 +92,9 @@ where
 }
 
 /// Runs the command line of this process with `protocols` registered, and exits with its status.
+/// On Linux with glibc the process first starts itself again with transparent huge pages asked
+/// for (see [`use_huge_pages`]).
 pub fn main(protocols: &Catalog) -> ! {
+    use_huge_pages();
     std::process::exit(run(protocols, std::env::args_os()))
 }
