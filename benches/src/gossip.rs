@@ -5,23 +5,21 @@ use p2psim_kernel::{Kernel, Param, Seed, SimTime, StreamKey};
 use p2psim_net::{Locations, NetConfig, PeerId, Topology};
 use p2psim_services::{
     AntiEntropyConfig, Bootstrap, CheckedTypes, Event, InfectAndDieConfig, LocationChoice, PeerTypeSpec, Physical,
-    PullGossipConfig, PushGossipConfig, Relay, Rounds, RumorMongeringConfig, Selection, ServiceSpec, World,
+    PullGossipConfig, PushGossipConfig, RangedPullGossipConfig, Relay, Rounds, RumorMongeringConfig, Selection,
+    ServiceSpec, World,
 };
 
 /// The variants benchmarked, by name.
 pub fn variants() -> Vec<(&'static str, ServiceSpec)> {
     let pull = PullGossipConfig { rounds: Rounds::RandomPhase, ..Default::default() };
     vec![
-        ("push-every-copy", ServiceSpec::PushGossip(PushGossipConfig::default())),
-        (
-            "push-first-copy",
-            ServiceSpec::PushGossip(PushGossipConfig { relay: Relay::FirstCopy, ..Default::default() }),
-        ),
-        ("pull", ServiceSpec::PullGossip(pull.clone())),
-        ("ranged-pull", ServiceSpec::RangedPullGossip(pull)),
+        ("push-every-copy", ServiceSpec::from(PushGossipConfig::default())),
+        ("push-first-copy", ServiceSpec::from(PushGossipConfig { relay: Relay::FirstCopy, ..Default::default() })),
+        ("pull", ServiceSpec::from(pull.clone())),
+        ("ranged-pull", ServiceSpec::from(RangedPullGossipConfig(pull))),
         (
             "anti-entropy",
-            ServiceSpec::AntiEntropy(AntiEntropyConfig {
+            ServiceSpec::from(AntiEntropyConfig {
                 round_time: Param::Const(200.0),
                 selection: Selection::Neighbours,
                 ..Default::default()
@@ -29,7 +27,7 @@ pub fn variants() -> Vec<(&'static str, ServiceSpec)> {
         ),
         (
             "rumor-mongering",
-            ServiceSpec::RumorMongering(RumorMongeringConfig {
+            ServiceSpec::from(RumorMongeringConfig {
                 round_time: Param::Const(200.0),
                 selection: Selection::Neighbours,
                 ..Default::default()
@@ -37,10 +35,7 @@ pub fn variants() -> Vec<(&'static str, ServiceSpec)> {
         ),
         (
             "infect-and-die",
-            ServiceSpec::InfectAndDie(InfectAndDieConfig {
-                fanout: Param::Const(4.0),
-                selection: Selection::Neighbours,
-            }),
+            ServiceSpec::from(InfectAndDieConfig { fanout: Param::Const(4.0), selection: Selection::Neighbours }),
         ),
     ]
 }

@@ -7,8 +7,9 @@
 use p2psim::prelude::*;
 
 fn main() -> Result<(), Error> {
-    let exp = Experiment::from_ron(include_str!("../experiments/byzantine.ron"), "byzantine.ron")?;
-    let mut sim = Simulation::new(&exp)?;
+    let scenario =
+        Scenario::from_ron(include_str!("../experiments/byzantine.ron"), "byzantine.ron", &Protocols::new())?;
+    let mut sim = Simulation::new(scenario);
     sim.run()?;
     let (summary, _) = p2psim::report(&sim);
     print!("{}", summary.to_json());

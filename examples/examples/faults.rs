@@ -7,11 +7,11 @@
 
 use p2psim::Attach;
 use p2psim::prelude::*;
-use p2psim::services::PullGossipConfig;
+use p2psim::services::{PullGossipConfig, RangedPullGossipConfig};
 
 fn main() -> Result<(), Error> {
     // Start from the gossip notebook's experiment.
-    let mut push = Experiment::from_ron(include_str!("../experiments/gossip.ron"), "gossip.ron")?;
+    let mut push = Experiment::from_ron(include_str!("../experiments/gossip.ron"), "gossip.ron", &Protocols::new())?;
     push.name = "push under downtime".into();
     push.until_ms = 6000;
 
@@ -30,17 +30,15 @@ fn main() -> Result<(), Error> {
     for t in &mut pull.peer_types {
         for (name, service) in &mut t.services {
             if name == "gossip" {
-                *service = ServiceSpec::RangedPullGossip(PullGossipConfig {
-                    exclude_types: vec!["client".into()],
-                    ..Default::default()
-                });
+                let config = PullGossipConfig { exclude_types: vec!["client".into()], ..Default::default() };
+                *service = ServiceSpec::new("RangedPullGossip", RangedPullGossipConfig(config));
             }
         }
     }
 
     let mut results = Vec::new();
     for exp in [&push, &pull] {
-        let mut sim = Simulation::new(exp)?;
+        let mut sim = Simulation::new(Scenario::new(exp)?);
         sim.run()?;
         let (s, _) = p2psim::report(&sim);
         println!(

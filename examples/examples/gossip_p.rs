@@ -106,7 +106,7 @@ impl Protocol for GossipP {
 fn main() {
     let mut protocols = p2psim::Protocols::new();
     protocols.register::<GossipPConfig>("GossipP");
-    p2psim::cli::main(&protocols);
+    p2psim_cli::main(&protocols);
 }
 
 #[cfg(test)]
@@ -121,8 +121,8 @@ mod tests {
         let text = std::fs::read_to_string(path)
             .unwrap()
             .replace("GossipP(p: 0.65, k: 1)", &format!("GossipP(p: {p}, k: {k})"));
-        let exp = protocols.scope(|| p2psim::Experiment::from_ron(&text, path)).unwrap();
-        let mut sim = p2psim::Simulation::new(&exp).unwrap();
+        let scenario = p2psim::Scenario::from_ron(&text, path, &protocols).unwrap();
+        let mut sim = p2psim::Simulation::new(scenario);
         sim.run().unwrap();
         sim
     }

@@ -179,7 +179,7 @@ pub fn protocols() -> p2psim::Protocols {
 }
 
 fn main() {
-    p2psim::cli::main(&protocols());
+    p2psim_cli::main(&protocols());
 }
 
 #[cfg(test)]
@@ -205,8 +205,8 @@ mod tests {
     fn the_notebook_run_produces_21_messages_and_each_is_received_at_most_40_times() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/nb02.ron");
         let text = std::fs::read_to_string(path).unwrap();
-        let exp = protocols().scope(|| p2psim::Experiment::from_ron(&text, path)).unwrap();
-        let mut sim = p2psim::Simulation::new(&exp).unwrap();
+        let scenario = p2psim::Scenario::from_ron(&text, path, &protocols()).unwrap();
+        let mut sim = p2psim::Simulation::new(scenario);
         sim.run().unwrap();
         let (world, gossip) = (sim.world(), sim.gossip_service().unwrap());
         let messages = world.messages();
@@ -233,7 +233,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&out);
         let sweep = concat!(env!("CARGO_MANIFEST_DIR"), "/sweeps/nb02-fanout.ron");
         let args = ["nb02_gossip", "sweep", sweep, "--jobs", "2", "--out", out.to_str().unwrap()];
-        assert_eq!(p2psim::cli::run(&protocols(), args), 0);
+        assert_eq!(p2psim_cli::run(&protocols(), args), 0);
         let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
         let delivery: Vec<f64> = points
             .lines()

@@ -217,7 +217,7 @@ impl Protocol for Plumtree {
 fn main() {
     let mut protocols = p2psim::Protocols::new();
     protocols.register::<PlumtreeConfig>("Plumtree");
-    p2psim::cli::main(&protocols);
+    p2psim_cli::main(&protocols);
 }
 
 #[cfg(test)]
@@ -268,8 +268,8 @@ mod tests {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/plumtree.ron");
         let text = std::fs::read_to_string(path).unwrap();
         let text = text.replace("Plumtree(timeout: 200)", &format!("Plumtree(timeout: 200, prune: {prune})"));
-        let exp = protocols.scope(|| p2psim::Experiment::from_ron(&text, path)).unwrap();
-        let mut sim = p2psim::Simulation::new(&exp).unwrap();
+        let scenario = p2psim::Scenario::from_ron(&text, path, &protocols).unwrap();
+        let mut sim = p2psim::Simulation::new(scenario);
         sim.run().unwrap();
         let (world, service) = (sim.world(), sim.gossip_service().unwrap());
         let messages: Vec<MsgIdx> = world.messages().all().collect();

@@ -2,6 +2,7 @@
 //! - crates depend only on the layers below them (read from `cargo metadata`, so that
 //!   `[dependencies.x]` tables and renamed packages count);
 //! - every source file opens with a `//!` doc comment saying what it is;
+//! - no library source file is longer than [`MAX_LINES`] lines (one concern a file);
 //! - no file points outside the repository (a relative path climbing above the root).
 
 use std::path::{Path, PathBuf};
@@ -18,8 +19,11 @@ pub(crate) const LAYERS: [(&str, u8); 8] = [
     ("p2psim-analysis", 4),
     ("p2psim", 5),
     ("p2psim-cli", 6),
-    ("p2psim-py", 6),
+    ("p2psim-py", 7),
 ];
+
+/// The most lines a library's source file may have: past this, a file holds more than one concern.
+pub(crate) const MAX_LINES: usize = 600;
 
 fn rank(name: &str) -> Option<u8> {
     LAYERS.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
@@ -145,9 +149,17 @@ pub(crate) fn check(root: &Path) -> Result<()> {
     sources.retain(|p| !p.components().any(|c| c.as_os_str() == "tests"));
     for p in &sources {
         let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        let rel = p.strip_prefix(root).unwrap_or(p);
         if lacks_module_doc(&text) {
-            let rel = p.strip_prefix(root).unwrap_or(p);
             problems.push(format!("{} must open with a //! doc comment saying what it is and is not", rel.display()));
+        }
+        let library = rel.starts_with("crates") && rel.components().any(|c| c.as_os_str() == "src");
+        let lines = text.lines().count();
+        if library && lines > MAX_LINES {
+            problems.push(format!(
+                "{} has {lines} lines, more than {MAX_LINES}: split it by concern, a file each",
+                rel.display()
+            ));
         }
     }
     for p in tracked(root)? {

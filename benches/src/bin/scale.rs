@@ -9,7 +9,7 @@
 //! report and files included, to set against `scale experiment`'s run alone.
 //!
 //! The p2psim modes ask for transparent huge pages as the `p2psim` command does
-//! ([`p2psim::cli::use_huge_pages`]); the yardstick and the floor do not (see `main`).
+//! ([`p2psim_cli::use_huge_pages`]); the yardstick and the floor do not (see `main`).
 
 use std::time::Instant;
 
@@ -27,7 +27,7 @@ fn main() {
     // made the yardstick slower (15.9 s against 8-9 s at 10^6 peers, 10 messages, and 2.44 GB
     // against 1.96 GB), and a yardstick slowed by our choice would flatter p2psim.
     if !["yardstick", "floor"].contains(&which.as_str()) {
-        p2psim::cli::use_huge_pages();
+        p2psim_cli::use_huge_pages();
     }
     if which == "experiment" {
         return experiment(args.get(2).expect(usage));
@@ -36,7 +36,7 @@ fn main() {
         let (file, out) = (args.get(2).expect(usage), args.get(3).expect(usage));
         let start = Instant::now();
         let status =
-            p2psim::cli::run(&p2psim::Protocols::new(), ["p2psim", "experiment", file.as_str(), "--out", out.as_str()]);
+            p2psim_cli::run(&p2psim::Protocols::new(), ["p2psim", "experiment", file.as_str(), "--out", out.as_str()]);
         assert_eq!(status, 0, "the main command failed");
         #[allow(clippy::print_stdout, reason = "this binary's output is its report")]
         {
@@ -89,8 +89,10 @@ fn main() {
 /// Runs an experiment file to its end (build excluded from the wall time, as for the floods).
 fn experiment(path: &str) {
     let base = rss_bytes().unwrap_or(0);
-    let exp = p2psim::Experiment::load(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"));
-    let mut sim = p2psim::Simulation::new(&exp).unwrap_or_else(|e| panic!("{e}"));
+    let scenario =
+        p2psim::Scenario::load(std::path::Path::new(path), &p2psim::Protocols::new()).unwrap_or_else(|e| panic!("{e}"));
+    let name = scenario.experiment().name.clone();
+    let mut sim = p2psim::Simulation::new(scenario);
     let start = Instant::now();
     sim.run().unwrap_or_else(|e| panic!("{e}"));
     let wall = start.elapsed().as_secs_f64();
@@ -107,7 +109,7 @@ fn experiment(path: &str) {
     {
         println!(
             "{} {peers} {} {events} {} {wall:.3} {:.0} {peak} {} accounted={} stored={stored:.6}",
-            exp.name,
+            name,
             sim.world().messages().len(),
             counters.delivered,
             events as f64 / wall.max(1e-9),

@@ -16,6 +16,7 @@
 
 mod cells;
 mod csv_out;
+mod figures;
 mod per_message;
 pub mod plot;
 mod quantiles;
@@ -26,6 +27,7 @@ mod traffic;
 
 pub use cells::{Cell, Cells};
 pub use csv_out::{convergence_csv, copies_csv, delays_csv, messages_csv, traffic_csv, traffic_per_second_csv};
+pub use figures::{FIGURES, Figure, Reading, reference as summary_reference};
 pub use per_message::MessageStats;
 pub use scan::{CONVERGENCE_FRACTIONS, Scan};
 pub use summary::{Delays, Summary, Tables, fixed, numbers};

@@ -220,51 +220,16 @@ impl Summary {
         }
     }
 
-    /// The summary as JSON text: sorted keys, floats rounded to 6 decimals, NaN as `null`.
+    /// The summary as JSON text: every figure of [`FIGURES`](crate::FIGURES), sorted keys,
+    /// floats rounded to 6 decimals, NaN as `null`.
     pub fn to_json(&self) -> String {
-        let d = &self.delay_ms;
-        let by_kind: BTreeMap<&str, Value> = self
-            .sent_by_kind
-            .iter()
-            .map(|(k, &(msgs, bytes))| (k.as_str(), json!({ "messages": msgs, "bytes": bytes })))
-            .collect();
-        let v = json!({
-            "experiment": self.experiment,
-            "seed": self.seed,
-            "rng": p2psim_kernel::RNG_NAME,
-            "until_ms": self.until_ms,
-            "peers": self.peers,
-            "events": self.events,
-            "arrivals_accounted": self.arrivals_accounted,
-            "messages_produced": self.messages_produced,
-            "delivery_ratio": fixed(self.delivery_ratio),
-            "residue": fixed(self.residue),
-            "delay_ms": {
-                "mean": fixed(d.mean),
-                "p50": fixed(d.p50),
-                "p90": fixed(d.p90),
-                "p99": fixed(d.p99),
-                "max": fixed(d.max),
-                "last": fixed(d.last),
-            },
-            "tutorial_mean_delay_ms": fixed(self.tutorial_mean_delay_ms),
-            "hops": { "mean": fixed(self.hops.0), "max": fixed(self.hops.1), "last": fixed(self.hops.2) },
-            "copies": { "mean": fixed(self.copies.0), "max": self.copies.1 },
-            "relative_message_redundancy": fixed(self.rmr),
-            "sent_per_peer": {
-                "messages": fixed(self.sent_per_peer.0),
-                "updates": fixed(self.sent_per_peer.1),
-                "bytes": fixed(self.sent_per_peer.2),
-            },
-            "sent_by_kind": by_kind,
-            "bytes_per_s_per_peer": { "mean": fixed(self.bytes_per_s_per_peer.0), "median": fixed(self.bytes_per_s_per_peer.1) },
-            "msgs_per_s_per_peer": { "mean": fixed(self.msgs_per_s_per_peer.0), "median": fixed(self.msgs_per_s_per_peer.1) },
-            "dropped": self.dropped,
-            "unhandled": self.unhandled,
-            "links": self.links,
-            "mean_degree": fixed(self.mean_degree),
-        });
-        serde_json::to_string_pretty(&v).expect("plain data serialises") + "\n"
+        serde_json::to_string_pretty(&crate::figures::tree(self)).expect("plain data serialises") + "\n"
+    }
+
+    /// The figure at `key` (`delay_ms.p99`, `peers.client`) as a number, if there is one (NaN
+    /// for a figure that is `null`).
+    pub fn number(&self, key: &str) -> Option<f64> {
+        crate::figures::number(self, key)
     }
 }
 

@@ -6,6 +6,7 @@
 
 use p2psim_kernel::{ConfigError, Dist, Param, check_duration_ms, check_probability};
 use p2psim_net::Locations;
+use p2psim_services::check_type_name;
 use serde::{Deserialize, Serialize};
 
 /// Which peers a fault hits.
@@ -177,10 +178,7 @@ impl Selector {
     pub(crate) fn check(&self, cx: &FaultCheckCx<'_>) -> Result<(), ConfigError> {
         match self {
             Selector::All => Ok(()),
-            Selector::Type(name) if !cx.type_names.contains(name) => Err(ConfigError::field(
-                "Type",
-                format!("unknown peer type `{name}` (defined: {})", cx.type_names.join(", ")),
-            )),
+            Selector::Type(name) => check_type_name(cx.type_names, name).map(|_| ()).map_err(|e| e.at("Type")),
             Selector::Peers(ids) => check_ids(ids, cx.peers).map_err(|e| e.at("Peers")),
             Selector::Location(name) if cx.locations.id(name).is_none() => Err(ConfigError::field(
                 "Location",
@@ -264,14 +262,7 @@ impl FaultSpec {
                 at.check("at", "a finite number of ms", f64::is_finite)?;
                 links.check("links", "a whole number, at least 0", |x| x.round() >= 0.0 && x.is_finite())?;
                 for (i, name) in to.iter().enumerate() {
-                    if !cx.type_names.contains(name) {
-                        return Err(ConfigError::here(format!(
-                            "unknown peer type `{name}` (defined: {})",
-                            cx.type_names.join(", ")
-                        ))
-                        .at_index(i)
-                        .at("to"));
-                    }
+                    check_type_name(cx.type_names, name).map_err(|e| e.at_index(i).at("to"))?;
                 }
                 Ok(())
             }

@@ -23,11 +23,12 @@ const TUTORIALS: &[(&str, &str)] = &[
     ("scale-1000-pull", include_str!("../../../examples/experiments/scale-1000-pull.ron")),
 ];
 
-/// An experiment: peers, locations, links, protocols, faults, a workload, a seed.
+/// An experiment: peers, locations, links, protocols, faults, a workload, a seed; checked once,
+/// when it is made (a checked scenario, which every run starts from).
 #[pyclass(module = "p2psim._p2psim", frozen)]
 #[derive(Clone)]
 pub struct Experiment {
-    pub(crate) inner: p2psim::Experiment,
+    pub(crate) inner: p2psim::Scenario,
 }
 
 #[pymethods]
@@ -37,7 +38,7 @@ impl Experiment {
     #[pyo3(signature = (path, protocols = None))]
     fn load(py: Python<'_>, path: PathBuf, protocols: Option<&Bound<'_, PyDict>>) -> PyResult<Experiment> {
         let cat = catalog(py, protocols)?;
-        let inner = cat.scope(|| p2psim::Experiment::load(&path)).map_err(to_py)?;
+        let inner = p2psim::Scenario::load(&path, &cat).map_err(to_py)?;
         Ok(Experiment { inner })
     }
 
@@ -46,30 +47,28 @@ impl Experiment {
     #[pyo3(signature = (text, file = "<string>", protocols = None))]
     fn from_ron(py: Python<'_>, text: &str, file: &str, protocols: Option<&Bound<'_, PyDict>>) -> PyResult<Experiment> {
         let cat = catalog(py, protocols)?;
-        let inner = cat.scope(|| p2psim::Experiment::from_ron(text, file)).map_err(to_py)?;
+        let inner = p2psim::Scenario::from_ron(text, file, &cat).map_err(to_py)?;
         Ok(Experiment { inner })
     }
 
-    /// Reads the JSON form (what `to_json` writes, and `p2psim.Experiment.from_dict` sends).
+    /// Reads the JSON form (what `to_json` writes, and `p2psim.Experiment.from_dict` sends); errors
+    /// name `<dict>`, the line and column of the JSON text, and the field.
     #[staticmethod]
     #[pyo3(signature = (text, protocols = None))]
     fn from_json(py: Python<'_>, text: &str, protocols: Option<&Bound<'_, PyDict>>) -> PyResult<Experiment> {
         let cat = catalog(py, protocols)?;
-        let inner: p2psim::Experiment = cat
-            .scope(|| serde_json::from_str(text))
-            .map_err(|e| PyValueError::new_err(format!("the experiment does not fit its format: {e}")))?;
-        p2psim::Scenario::new(&inner).map_err(to_py)?;
-        Ok(Experiment { inner })
+        let exp = p2psim::Experiment::from_json(text, "<dict>", &cat).map_err(to_py)?;
+        Ok(Experiment { inner: p2psim::Scenario::new(&exp).map_err(to_py)? })
     }
 
     /// The experiment as RON text, which `from_ron` reads back to the same experiment.
     fn to_ron(&self) -> String {
-        self.inner.to_ron()
+        self.inner.experiment().to_ron()
     }
 
     /// The experiment as JSON text: the structure of the files, as `to_dict` gives it.
     fn to_json(&self) -> String {
-        serde_json::to_string(&self.inner).expect("an experiment serialises")
+        self.inner.experiment().to_json()
     }
 
     /// A copy with the field `name` set to `value` (RON text: `5`, `"Ohio"`, `FirstCopy`), named
@@ -84,30 +83,31 @@ impl Experiment {
     ) -> PyResult<Experiment> {
         let cat = catalog(py, protocols)?;
         let v = p2psim::overrides::Value::parse(value).map_err(to_py)?;
-        let inner = cat.scope(|| p2psim::overrides::apply(&self.inner, &[(name.to_owned(), v)])).map_err(to_py)?;
-        Ok(Experiment { inner })
+        let exp = p2psim::overrides::apply(self.inner.experiment(), &[(name.to_owned(), v)], &cat).map_err(to_py)?;
+        Ok(Experiment { inner: p2psim::Scenario::new(&exp).map_err(to_py)? })
     }
 
     /// The experiment's name.
     #[getter]
     fn name(&self) -> String {
-        self.inner.name.clone()
+        self.inner.experiment().name.clone()
     }
 
     /// The master seed.
     #[getter]
     fn seed(&self) -> u64 {
-        self.inner.seed
+        self.inner.experiment().seed
     }
 
     /// The end of the run, ms.
     #[getter]
     fn until_ms(&self) -> u64 {
-        self.inner.until_ms
+        self.inner.experiment().until_ms
     }
 
     fn __repr__(&self) -> String {
-        format!("Experiment(name={:?}, seed={}, until_ms={})", self.inner.name, self.inner.seed, self.inner.until_ms)
+        let e = self.inner.experiment();
+        format!("Experiment(name={:?}, seed={}, until_ms={})", e.name, e.seed, e.until_ms)
     }
 }
 
@@ -118,7 +118,7 @@ pub(crate) fn tutorial(name: &str) -> PyResult<Experiment> {
         let names: Vec<&str> = TUTORIALS.iter().map(|(n, _)| *n).collect();
         return Err(PyValueError::new_err(format!("no tutorial named `{name}` (there are: {})", names.join(", "))));
     };
-    let inner = p2psim::Experiment::from_ron(text, &format!("{name}.ron")).map_err(to_py)?;
+    let inner = p2psim::Scenario::from_ron(text, &format!("{name}.ron"), &p2psim::Protocols::new()).map_err(to_py)?;
     Ok(Experiment { inner })
 }
 

@@ -19,10 +19,10 @@ pub(crate) enum ExperimentArg {
 }
 
 impl ExperimentArg {
-    pub(crate) fn resolve(self, cat: &p2psim::Protocols) -> PyResult<p2psim::Experiment> {
+    pub(crate) fn resolve(self, cat: &p2psim::Protocols) -> PyResult<p2psim::Scenario> {
         match self {
             ExperimentArg::Experiment(e) => Ok(e.inner),
-            ExperimentArg::Path(p) => cat.scope(|| p2psim::Experiment::load(&p)).map_err(to_py),
+            ExperimentArg::Path(p) => p2psim::Scenario::load(&p, cat).map_err(to_py),
         }
     }
 }
@@ -40,18 +40,20 @@ pub(crate) fn run(
     protocols: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Vec<(&'static str, String)>> {
     let cat = catalog(py, protocols)?;
-    let mut exp = experiment.resolve(&cat)?;
+    let mut scenario = experiment.resolve(&cat)?;
     if let Some(s) = seed {
-        exp.seed = s;
+        scenario = scenario.with_seed(s);
     }
     if let Some(u) = until_ms {
+        let mut exp = scenario.experiment().clone();
         exp.until_ms = u;
+        scenario = p2psim::Scenario::new(&exp).map_err(to_py)?;
     }
     // The run holds no Python object but the protocols' classes and states, which their
     // callbacks reach by attaching again: the interpreter is free meanwhile.
     crate::protocol::clear_failure();
     let result = py.detach(move || {
-        let mut sim = p2psim::Simulation::new(&exp)?;
+        let mut sim = p2psim::Simulation::new(scenario);
         sim.run()?;
         Ok(p2psim::Results::new(&sim).texts())
     });

@@ -27,7 +27,7 @@ pub(crate) fn sweep(
     protocols: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<(String, String)> {
     let cat = catalog(py, protocols)?;
-    let base = base.resolve(&cat)?;
+    let base = base.resolve(&cat)?.experiment().clone();
     let mut params = Vec::new();
     for (column, path, values) in parameters {
         let values: p2psim::Values = serde_json::from_str(&values)
@@ -50,10 +50,8 @@ pub(crate) fn sweep(
     ));
     crate::protocol::clear_failure();
     let result = py.detach(|| {
-        cat.scope(|| {
-            spec.check(&base)?;
-            p2psim::run_sweep(&spec, &base, &out, jobs, &|_, _| {})
-        })
+        let sweep = p2psim::Sweep::new(spec, base, &cat)?;
+        p2psim_cli::run_sweep(&sweep, &out, jobs, &cat, &|_, _| {})
     });
     let _ = std::fs::remove_dir_all(&out);
     if let Some(e) = crate::protocol::take_failure() {

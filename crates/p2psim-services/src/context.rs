@@ -13,12 +13,12 @@ use p2psim_net::{Network, PeerId, PeerState};
 use rand::RngExt;
 use smallvec::SmallVec;
 
+use crate::instance::ServiceState;
 use crate::kinds::Wire;
 use crate::message::{Message, MsgId, MsgIdx};
 use crate::peers::PeerTable;
 use crate::registry::Messages;
 use crate::select::{Exclusions, sample};
-use crate::slot::Common;
 use crate::storage::{Range, Record};
 
 /// Peers chosen as targets (inline up to 8, so that choosing allocates nothing).
@@ -73,14 +73,14 @@ pub(crate) struct Env<'a> {
 /// What a protocol sees and does in one call, for one peer.
 pub struct Context<'a, M> {
     env: Env<'a>,
-    common: &'a mut Common,
+    common: &'a mut ServiceState,
     peer: PeerId,
     local: u32,
     _message: PhantomData<fn(M) -> M>,
 }
 
 impl<'a, M: Wire> Context<'a, M> {
-    pub(crate) fn new(env: Env<'a>, common: &'a mut Common, peer: PeerId, local: u32) -> Context<'a, M> {
+    pub(crate) fn new(env: Env<'a>, common: &'a mut ServiceState, peer: PeerId, local: u32) -> Context<'a, M> {
         Context { env, common, peer, local, _message: PhantomData }
     }
 

@@ -14,7 +14,7 @@
 //!    peer received with [`Context::store`]: the delay, copies, hops and convergence tables read
 //!    that storage, for your protocol as for the built-in ones.
 //! 3. Give it a configuration type ([`ServiceConfig`]: serde, checks that name the field, a
-//!    `build` that cannot fail) and register it under a name in a [`Catalog`]. Experiment files
+//!    `build` that cannot fail) and register it under a name in [`Protocols`]. Experiment files
 //!    then use it like a built-in: `("gossip", MyGossip(fanout: 3))`.
 //! 4. Test it as a state machine, without a simulation: [`testing::Harness`].
 //!
@@ -30,7 +30,8 @@
 //! `pre_task`), a malicious relay; and the epidemic family of Demers et al. (anti-entropy, rumor
 //! mongering, infect-and-die) with synchronous or independent rounds, `f` partners per round,
 //! picked among neighbours or uniformly. Each is written against [`Protocol`] and configured by a
-//! [`ServiceConfig`]; [`ServiceSpec`] names them in files.
+//! [`ServiceConfig`] and registered in [`Protocols`] by one line of a table; [`ServiceSpec`] is
+//! a service as an experiment holds it.
 //!
 //! # The world
 //!
@@ -42,34 +43,38 @@
 //! [`Control`]), experiment files, analysis and plots.
 
 mod builtin;
-mod catalog;
+mod config;
 mod context;
+mod instance;
 mod kinds;
 mod message;
 mod peers;
 mod protocol;
+mod protocols;
 mod registry;
 mod rounds;
 mod select;
-mod slot;
-mod spec;
 mod storage;
 pub mod testing;
 
-/// The serde adapter [`Catalog::register_with`] reads configurations through.
+/// The serde adapter [`Protocols::register_with`] reads configurations through.
 pub use erased_serde;
 mod validation;
 mod world;
 
 pub use builtin::anti_entropy::{AntiEntropy, AntiEntropyConfig, Direction};
-pub use builtin::cm::{ConnectionManager, ConnectionManagerConfig, P2pConnectionManager, P2pConnectionManagerConfig};
+pub use builtin::connection_manager::{ConnectionManager, ConnectionManagerConfig};
 pub use builtin::infect_and_die::{InfectAndDie, InfectAndDieConfig};
+pub use builtin::malicious::{MaliciousGossip, MaliciousGossipConfig};
+pub use builtin::p2p_connection_manager::{P2pConnectionManager, P2pConnectionManagerConfig};
 pub use builtin::producer::{Producer, ProducerConfig, ValidationConfig};
 pub use builtin::pull::{PullGossip, PullGossipConfig};
 pub use builtin::push::{PushGossip, PushGossipConfig, Relay};
 pub use builtin::push_pull::{PushPull, PushPullGossipConfig};
-pub use builtin::rumor::{Judge, LossOfInterest, RumorMongering, RumorMongeringConfig};
-pub use catalog::{BuildCx, Catalog, CheckCx, CustomService, Role, ServiceConfig};
+pub use builtin::ranged_pull::{RangedPullGossip, RangedPullGossipConfig};
+pub use builtin::rumor::{Judge, LossOfInterest, Monger, RumorMongering, RumorMongeringConfig};
+pub use builtin::{BUILT_IN, reference};
+pub use config::{BuildCx, CheckCx, EstimateCx, Load, Role, ServiceConfig, check_type_name};
 pub use context::{Context, Effect, Targets};
 pub use kinds::{KindId, Kinds, UserMessage, Wire};
 pub use message::{
@@ -78,10 +83,10 @@ pub use message::{
 };
 pub use peers::PeerTable;
 pub use protocol::{Injected, PeerInit, PeerParam, Protocol, StorageNeeds};
+pub use protocols::{Protocols, SERVICE_TOKEN, ServiceSpec};
 pub use registry::Messages;
 pub use rounds::{RoundSchedule, Rounds};
 pub use select::{Exclusions, Selection};
-pub use spec::{BUILT_IN, ServiceSpec};
 pub use storage::{Range, Record, Storage};
 pub use world::{
     Bootstrap, CheckedTypes, Control, Event, LocationChoice, PeerTypeSpec, Physical, ServiceId, SpreadStats, World,

@@ -134,6 +134,22 @@ pub trait Protocol: Send + 'static {
     fn storage(&self) -> StorageNeeds {
         StorageNeeds::default()
     }
+
+    /// True if the protocol may connect or disconnect peers, or reads when a link was last heard
+    /// from (the default, since the world cannot tell). Say false if it does neither: the world
+    /// then keeps no link times for it and may count copies whose outcome is known when they are
+    /// sent (the results are the same; the events fewer).
+    fn may_change_links(&self) -> bool {
+        true
+    }
+
+    /// True if a copy of a built-in gossip message the peer already holds does nothing here but
+    /// count (push gossip relaying first copies only): the condition for counting such copies when
+    /// they are sent. Only the built-in push gossip can say so.
+    #[doc(hidden)]
+    fn counts_known_copies_only(&self) -> bool {
+        false
+    }
 }
 
 /// What a protocol may use to make a peer's initial state.

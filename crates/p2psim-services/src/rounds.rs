@@ -9,6 +9,16 @@ use p2psim_kernel::{Param, PeerRng, SimDuration};
 use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
+/// The reference entry of [`Rounds`] (`docs/experiments.md`).
+pub(crate) const REFERENCE: &str = "### `Rounds`
+
+- `P2psimpy`: P2PSimpy's runner: each peer waits its `init_timeout`, then acts every `round_time`.
+- `Synchronous(offset: 0)`: every peer acts at the same instants, `offset` + k · `round_time` for
+  k = 1, 2, … (the classic analyses; PeerSim's cycles); `offset` in ms, default 0.
+- `RandomPhase`: each peer every `round_time`, with a phase drawn uniformly in a round.
+- `Poisson`: each peer at the events of a Poisson process of mean gap `round_time`.
+";
+
 /// When a periodic protocol acts.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -17,6 +17,14 @@ pub(crate) fn sample<'a>(rng: &mut PeerRng, v: &'a mut [PeerId], k: usize) -> &'
     &v[..k]
 }
 
+/// The reference entry of [`Selection`] (`docs/experiments.md`).
+pub(crate) const REFERENCE: &str = "### `Selection`
+
+- `Neighbours`: among the peer's neighbours (P2PSimpy).
+- `Uniform`: uniformly among all peers running the same service, linked or not (the complete
+  graph of the analyses).
+";
+
 /// Whom a periodic protocol talks to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Selection {

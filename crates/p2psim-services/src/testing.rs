@@ -44,20 +44,20 @@
 use p2psim_kernel::{Seed, SimTime, Timers};
 use p2psim_net::{Delay, Locations, NetConfig, Network, PeerId, PeerSpec, Topology};
 
-use crate::catalog::{BuildCx, CheckCx, ServiceConfig};
+use crate::config::{BuildCx, CheckCx, ServiceConfig};
 use crate::context::{Effect, Env};
+use crate::instance::{Action, Instance, ServiceState};
 use crate::kinds::{Kinds, Wire};
 use crate::message::{Message, MsgIdx};
 use crate::peers::PeerTable;
 use crate::protocol::{Injected, Protocol};
 use crate::registry::Messages;
-use crate::slot::{Action, Common, Slot};
 use crate::storage::Record;
 
 /// One protocol on a few peers, called by hand.
 pub struct Harness<P: Protocol> {
-    slot: Slot<P>,
-    common: Common,
+    instance: Instance<P>,
+    common: ServiceState,
     net: Network<Message>,
     peers: PeerTable,
     messages: Messages,
@@ -111,9 +111,9 @@ impl<P: Protocol> Harness<P> {
             validations: &mut validations,
         };
         let protocol = protocol(&mut cx);
-        let (slot, common) = Slot::build(protocol, seed, "peer", 0, "protocol", members, &mut Kinds::new());
+        let (instance, common) = Instance::build(protocol, seed, "peer", 0, "protocol", members, &mut Kinds::new());
         Harness {
-            slot,
+            instance,
             common,
             net,
             peers: table,
@@ -141,7 +141,7 @@ impl<P: Protocol> Harness<P> {
             timers: &mut self.timers,
             scratch: &mut self.scratch,
         };
-        self.slot.act(env, &mut self.common, peer, self.peers.local(peer), action);
+        self.instance.act(env, &mut self.common, peer, self.peers.local(peer), action);
         effects
     }
 
@@ -178,7 +178,7 @@ impl<P: Protocol> Harness<P> {
 
     /// The peer's state.
     pub fn state(&self, peer: PeerId) -> &P::State {
-        &self.slot.states[self.peers.local(peer) as usize]
+        &self.instance.states[self.peers.local(peer) as usize]
     }
 
     /// What the peer stored of `msg`.

@@ -96,18 +96,18 @@ impl Error {
     }
 
     /// Bad input of a named value (a command-line option, a sweep parameter).
-    pub(crate) fn input(field: &str, message: impl Into<String>) -> Error {
+    pub fn input(field: &str, message: impl Into<String>) -> Error {
         Error::Input { file: String::new(), position: None, field: field.to_owned(), message: message.into() }
     }
 
     /// A file the system would not let us read or write.
-    pub(crate) fn io(path: &std::path::Path, e: impl fmt::Display) -> Error {
+    pub fn io(path: &std::path::Path, e: impl fmt::Display) -> Error {
         Error::Io { file: path.display().to_string(), message: e.to_string() }
     }
 
     /// The same error, placed in the file `file` (of text `text`) where it holds the field named:
     /// for errors found after the file was read (an estimate, a `--set` value).
-    pub(crate) fn in_file(self, file: &str, text: &str) -> Error {
+    pub fn in_file(self, file: &str, text: &str) -> Error {
         match self {
             Error::Input { file: f, position: None, field, message } if f.is_empty() => {
                 let position = Source::parse(text).ok().map(|s| {

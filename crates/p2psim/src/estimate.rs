@@ -9,7 +9,7 @@
 
 use p2psim_disruption::Selector;
 use p2psim_kernel::Param;
-use p2psim_services::{Relay, ServiceSpec};
+use p2psim_services::EstimateCx;
 
 use crate::error::Error;
 use crate::experiment::{Experiment, Graph};
@@ -61,10 +61,6 @@ impl Limits {
     }
 }
 
-fn mean(p: &Param, default: f64) -> f64 {
-    p.mean().filter(|m| m.is_finite()).unwrap_or(default)
-}
-
 fn gb(bytes: f64) -> String {
     if bytes >= 1e15 {
         format!("{bytes:.1e} bytes")
@@ -109,34 +105,41 @@ fn mean_degree(exp: &Experiment, n: f64) -> f64 {
 }
 
 impl Scenario {
-    /// Estimates what the run will need.
+    /// Estimates what the run will need: each service says what it adds
+    /// ([`ServiceConfig::estimate`](p2psim_services::ServiceConfig::estimate)), the producers
+    /// first, since the others' events follow from their messages.
     pub fn estimate(&self) -> Estimate {
         let exp = &self.experiment;
         let n = self.peer_count() as f64;
         let seconds = exp.until_ms as f64 / 1000.0;
         let degree = mean_degree(exp, n);
         let members = |t: usize| self.counts[t] as f64;
-        // Messages: every producer's count over the run.
+        let field = |t: usize, j: usize, f: &str| format!("peer_types[{t}].services[{j}][1].{f}");
+        let cx = |t: usize, messages: f64, ttl: f64| {
+            let finite = !matches!(exp.peer_types[t].physical.download, Param::Const(x) if x.is_infinite());
+            EstimateCx {
+                members: members(t),
+                seconds,
+                degree,
+                messages,
+                ttl,
+                per_arrival: if finite { 2.0 } else { 1.0 },
+            }
+        };
+        // Messages: every producer's count over the run, and the workload's.
         let mut messages = 0.0;
+        let mut ttl: f64 = 0.0;
         let mut producer = ("peers".to_owned(), String::new());
         for (t, ty) in exp.peer_types.iter().enumerate() {
             for (j, (_, s)) in ty.services.iter().enumerate() {
-                if let ServiceSpec::Producer(c) = s {
-                    let rate = mean(&c.msg_rate, 0.0).max(0.0);
-                    let start = mean(&c.init_timeout, 0.0).abs() / 1000.0;
-                    let mut each = (rate * (seconds - start).max(0.0)).floor() + 1.0;
-                    if let Some(times) = &c.times {
-                        each = each.min(mean(times, 0.0).max(0.0));
-                    }
-                    let made = members(t) * each;
-                    if made > 0.0 && made >= messages {
-                        producer = (
-                            format!("peer_types[{t}].services[{j}][1].msg_rate"),
-                            format!("{} producers × {each:.0} messages", members(t)),
-                        );
-                    }
-                    messages += made;
+                let load = s.estimate(&cx(t, 0.0, 0.0));
+                if let Some(l) = load.ttl {
+                    ttl = ttl.max(l);
                 }
+                if load.produces > 0.0 && load.produces >= messages {
+                    producer = (field(t, j, load.field), load.what);
+                }
+                messages += load.produces;
             }
         }
         for (i, w) in exp.workload.iter().enumerate() {
@@ -165,88 +168,23 @@ impl Scenario {
             });
         }
         let mut events = vec![Part { size: messages, field: producer.0.clone(), what: producer.1.clone() }];
-        let finite = |t: usize| -> bool {
-            let ty = &exp.peer_types[t];
-            !matches!(ty.physical.download, Param::Const(x) if x.is_infinite())
-        };
         for (t, ty) in exp.peer_types.iter().enumerate() {
             let m = members(t);
-            let per_event = if finite(t) { 2.0 } else { 1.0 };
             for (j, (_, s)) in ty.services.iter().enumerate() {
-                let field = |f: &str| format!("peer_types[{t}].services[{j}][1].{f}");
-                let stores = !matches!(s, ServiceSpec::ConnectionManager(_) | ServiceSpec::P2pConnectionManager(_));
-                if stores {
+                let load = s.estimate(&cx(t, messages, ttl));
+                if load.stores {
                     memory.push(Part {
                         size: m * messages * 12.0 + m * 320.0,
                         field: producer.0.clone(),
                         what: format!("{m:.0} peers storing {messages:.0} messages"),
                     });
                 }
-                let (count, f, what) = match s {
-                    ServiceSpec::ConnectionManager(c) => {
-                        let ping = mean(&c.ping_interval, 500.0).max(1e-6);
-                        let checks = m * seconds * 1000.0 / ping;
-                        (checks * (1.0 + degree), field("ping_interval"), format!("{checks:.0} liveness checks"))
-                    }
-                    ServiceSpec::P2pConnectionManager(c) => {
-                        let ping = mean(&c.ping_interval, 500.0).max(1e-6);
-                        let checks = m * seconds * 1000.0 / ping;
-                        (checks * (1.0 + degree), field("ping_interval"), format!("{checks:.0} liveness checks"))
-                    }
-                    ServiceSpec::PushGossip(c) | ServiceSpec::MaliciousGossip(c) => {
-                        let f = mean(&c.fanout, 3.0).max(0.0);
-                        let ttl = exp
-                            .peer_types
-                            .iter()
-                            .flat_map(|t| &t.services)
-                            .filter_map(|(_, s)| match s {
-                                ServiceSpec::Producer(p) => Some(mean(&p.init_ttl, 4.0)),
-                                _ => None,
-                            })
-                            .fold(0.0, f64::max);
-                        let copies = match c.relay {
-                            // Every copy is relayed while the TTL lasts: 1 + f + … + f^ttl.
-                            Relay::EveryCopy => (0..=ttl as i32).map(|i| f.powi(i)).sum::<f64>(),
-                            Relay::FirstCopy => m * f.min(degree.max(1.0)),
-                        };
-                        (
-                            messages * copies * per_event,
-                            field("fanout"),
-                            format!("{} copies of each message", count(copies)),
-                        )
-                    }
-                    ServiceSpec::PullGossip(c) | ServiceSpec::RangedPullGossip(c) => {
-                        let rounds = m * seconds * 1000.0 / mean(&c.round_time, 500.0).max(1e-6);
-                        let f = mean(&c.fanout, 3.0).max(0.0);
-                        (rounds * f * 4.0 * per_event, field("round_time"), format!("{rounds:.0} rounds"))
-                    }
-                    ServiceSpec::PushPullGossip(c) => {
-                        let rounds = m * seconds * 1000.0 / mean(&c.pull.round_time, 500.0).max(1e-6);
-                        let f = mean(&c.pull.fanout, 3.0).max(0.0);
-                        (rounds * f * 4.0 * per_event, field("pull.round_time"), format!("{rounds:.0} rounds"))
-                    }
-                    ServiceSpec::AntiEntropy(c) => {
-                        let rounds = m * seconds * 1000.0 / mean(&c.round_time, 1000.0).max(1e-6);
-                        let f = mean(&c.fanout, 1.0).max(0.0);
-                        (rounds * f * 4.0 * per_event, field("round_time"), format!("{rounds:.0} rounds"))
-                    }
-                    ServiceSpec::RumorMongering(c) => {
-                        let rounds = m * seconds * 1000.0 / mean(&c.round_time, 1000.0).max(1e-6);
-                        let f = mean(&c.fanout, 1.0).max(0.0);
-                        (
-                            rounds * (1.0 + f * 2.0 * messages.min(1e6)),
-                            field("round_time"),
-                            format!("{rounds:.0} rounds"),
-                        )
-                    }
-                    ServiceSpec::InfectAndDie(c) => {
-                        let f = mean(&c.fanout, 3.0).max(0.0);
-                        (messages * m * f * per_event, field("fanout"), format!("{f} copies per peer"))
-                    }
-                    // Producers are counted with the messages; protocols of your own are not modelled.
-                    ServiceSpec::Producer(_) | ServiceSpec::Custom(_) => (0.0, String::new(), String::new()),
-                };
-                events.push(Part { size: count, field: f, what });
+                // A producer's field and words are about its messages, counted above.
+                if load.events > 0.0 {
+                    events.push(Part { size: load.events, field: field(t, j, load.field), what: load.what });
+                } else {
+                    events.push(Part { size: 0.0, field: String::new(), what: String::new() });
+                }
             }
         }
         let (events_total, events_field) = largest(events);
@@ -296,7 +234,7 @@ mod tests {
     use super::*;
 
     fn example(text: &str) -> Scenario {
-        Scenario::new(&Experiment::from_ron(text, "x.ron").unwrap()).unwrap()
+        Scenario::from_ron(text, "x.ron", &p2psim_services::Protocols::new()).unwrap()
     }
 
     /// The faults tutorial's push half, with a producer of defaults (the crate's own file).

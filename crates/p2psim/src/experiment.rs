@@ -7,12 +7,11 @@ use std::path::Path;
 
 use p2psim_disruption::{FaultSpec, Inject};
 use p2psim_net::{Delay, LatencyModel, TransmissionModel};
-use p2psim_services::{Physical, ServiceSpec};
+use p2psim_services::{Physical, Protocols, ServiceSpec};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::ron::Source;
-use crate::scenario::Scenario;
+use crate::ron::{Services, Source};
 
 fn default_seed() -> u64 {
     42
@@ -334,7 +333,7 @@ pub(crate) fn to_ron<T: Serialize>(value: &T) -> String {
 }
 
 /// Reads a whole file as UTF-8 text; an error names the file (and, for bad UTF-8, where).
-pub(crate) fn read_text(path: &Path) -> Result<String, Error> {
+pub fn read_text(path: &Path) -> Result<String, Error> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| Error::Input {
         file: file.clone(),
@@ -355,20 +354,30 @@ pub(crate) fn read_text(path: &Path) -> Result<String, Error> {
     })
 }
 
+impl Services for Experiment {
+    fn services_mut(&mut self) -> Vec<&mut ServiceSpec> {
+        self.peer_types.iter_mut().flat_map(|t| t.services.iter_mut().map(|(_, s)| s)).collect()
+    }
+}
+
 impl Experiment {
-    /// Parses RON text; `file` names it in errors. The result is checked (see [`Scenario`]): every
-    /// error names the file, the line and column, and the field.
-    pub fn from_ron(text: &str, file: &str) -> Result<Experiment, Error> {
+    /// Reads RON text, whose services may name `protocols`; `file` names it in errors, each of
+    /// which names the file, the line and column, and the field. What serde cannot check (names
+    /// that must exist, numbers in range) is checked by [`Scenario::new`](crate::Scenario::new),
+    /// or [`Scenario::from_ron`](crate::Scenario::from_ron) for both at once.
+    pub fn from_ron(text: &str, file: &str, protocols: &Protocols) -> Result<Experiment, Error> {
         let source = Source::parse(text).map_err(|e| Error::at(file, e.pos, "", e.message))?;
-        let exp: Experiment = source.read().map_err(|e| Error::at(file, e.pos, &source.path_at(e.pos), e.message))?;
-        Scenario::check(&exp).map_err(|e| Error::located(file, &source, &e))?;
-        Ok(exp)
+        Experiment::read(&source, file, protocols)
     }
 
-    /// Reads and parses a file.
-    pub fn load(path: &Path) -> Result<Experiment, Error> {
+    /// Reads an experiment file (see [`Experiment::from_ron`]).
+    pub fn load(path: &Path, protocols: &Protocols) -> Result<Experiment, Error> {
         let text = read_text(path)?;
-        Experiment::from_ron(&text, &path.display().to_string())
+        Experiment::from_ron(&text, &path.display().to_string(), protocols)
+    }
+
+    pub(crate) fn read(source: &Source, file: &str, protocols: &Protocols) -> Result<Experiment, Error> {
+        source.read(protocols).map_err(|e| Error::at(file, e.pos, &source.path_at(e.pos), e.message))
     }
 
     /// The experiment as RON text that [`Experiment::from_ron`] reads back to the same value.
@@ -376,9 +385,17 @@ impl Experiment {
         to_ron(self)
     }
 
-    /// The checks serde cannot make: names that must exist, numbers in range (see
-    /// [`Scenario::new`]). Errors name the field, but no file.
-    pub fn check(&self) -> Result<(), Error> {
-        Scenario::check(self).map_err(|e| Error::field(&e))
+    /// The experiment as JSON text, in the shapes serde gives values (a variant is an object of
+    /// one entry, `{"PushGossip": {"fanout": 3}}`), infinite numbers written `Infinity` as
+    /// Python's `json` module writes them: what [`Experiment::from_json`] reads back.
+    pub fn to_json(&self) -> String {
+        Source::parse(&self.to_ron()).expect("an experiment's RON reads back").to_json()
+    }
+
+    /// Reads the JSON form of an experiment (see [`Experiment::to_json`]); errors name `file`,
+    /// the line and column of the text, and the field.
+    pub fn from_json(text: &str, file: &str, protocols: &Protocols) -> Result<Experiment, Error> {
+        let source = Source::parse_json(text).map_err(|e| Error::at(file, e.pos, "", e.message))?;
+        Experiment::read(&source, file, protocols)
     }
 }

@@ -1,17 +1,20 @@
 //! p2psim: a fast, deterministic discrete-event simulator of peer-to-peer networks.
 //!
 //! This is the facade users depend on. An [`Experiment`] (a RON file: locations, peer types with
-//! their physical description and services, topology, faults, duration, seed) builds a
+//! their physical description and services, topology, faults, duration, seed) is read with the
+//! [`Protocols`] its services may name and checked once into a [`Scenario`], which builds a
 //! [`Simulation`]; [`write_results`] writes its tables, summary and plots. The layers are
 //! re-exported under short names: [`kernel`], [`net`], [`services`], [`disruption`], [`analysis`].
-//! A [`SweepSpec`] varies parameters of an experiment over values and seeds; [`run_sweep`] runs it
-//! across cores, resumably.
+//! A [`SweepSpec`] varies parameters of an experiment over values and seeds.
+//!
+//! What it is not: the command line, output folders, the sweep runner and Slurm, which are the
+//! `p2psim-cli` crate's (a library too: `p2psim_cli::main(protocols)` is the whole command).
 //!
 //! ```
 //! use p2psim::prelude::*;
 //!
-//! let exp = Experiment::from_ron(p2psim::experiments::FAULTS_PUSH, "faults-push.ron").unwrap();
-//! let mut sim = Simulation::new(&exp).unwrap();
+//! let scenario = Scenario::from_ron(p2psim::experiments::FAULTS_PUSH, "faults-push.ron", &Protocols::new()).unwrap();
+//! let mut sim = Simulation::new(scenario);
 //! sim.run_until(SimTime::from_millis(2000)).unwrap();
 //! sim.run().unwrap(); // continues to the experiment's until_ms
 //! let (summary, _tables) = p2psim::report(&sim);
@@ -19,18 +22,14 @@
 //! ```
 //!
 //! # Feature flags
-//! - `cli` (on by default): [`cli`], the command line as a library (clap, indicatif,
-//!   tracing-subscriber). Plots and CSV are always built (pure Rust, with a shipped font).
+//! None: plots and CSV are always built (pure Rust, with a shipped font).
 //!
 //! Determinism: same experiment and seed give byte-identical `summary.json`; every random draw
 //! comes from a ChaCha8 stream of the run's seed.
 
-#[cfg(feature = "cli")]
-pub mod cli;
 mod error;
 mod estimate;
 mod experiment;
-mod outdir;
 mod output;
 pub mod overrides;
 mod ron;
@@ -52,17 +51,14 @@ pub use error::Error;
 pub use estimate::{Estimate, Limits};
 pub use experiment::{
     AnalysisSpec, Attach, Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS, NetworkSpec, PeerGroup, PeerRef, PeerTables,
-    PeerTypeDef, ServiceRef, TopologySpec,
+    PeerTypeDef, ServiceRef, TopologySpec, read_text,
 };
-pub use outdir::{Lock, MARKER, check_output, remove_stale, write_file_atomically, write_folder_atomically};
-pub use output::{Results, comparison_json, report, write_results};
-pub use p2psim_services::Catalog as Protocols;
+pub use output::{Results, report, write_results};
+pub use p2psim_analysis::Summary;
+pub use p2psim_services::Protocols;
 pub use scenario::Scenario;
 pub use simulation::Simulation;
-pub use sweep::{
-    Base, MAX_RUNS, RunKey, SWEEP_FILE, SweepOutcome, SweepParam, SweepSpec, Values, gather, missing_runs, prepare,
-    run_one, run_runs, run_sweep,
-};
+pub use sweep::{Base, MAX_RUNS, RunKey, SWEEP_FILE, Sweep, SweepParam, SweepSpec, Values};
 
 /// The experiments shipped with p2psim (the tutorial series), as RON text.
 pub mod experiments {
@@ -74,7 +70,7 @@ pub mod experiments {
 
 /// The few types needed to write an experiment in Rust.
 pub mod prelude {
-    pub use crate::{Error, Experiment, Protocols, Simulation};
+    pub use crate::{Error, Experiment, Protocols, Scenario, Simulation};
     pub use p2psim_disruption::{FaultSpec, Inject, Pick, Selector, Timing};
     pub use p2psim_kernel::{Dist, Param, SimDuration, SimTime};
     pub use p2psim_net::PeerId;

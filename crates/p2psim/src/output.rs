@@ -186,25 +186,3 @@ fn live_dot(sim: &Simulation, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(out, "}}")
 }
-
-/// The tutorial's comparison of two runs (pull against push): ratios of mean delay, bandwidth and
-/// message count, and the same ratios over `seeds` seeds (mean and 95 % confidence half-width,
-/// in the order delay, bandwidth, message count), as JSON with sorted keys.
-pub fn comparison_json(base: &Summary, variant: &Summary, over_seeds: &[(f64, f64)], seeds: usize) -> String {
-    let ratio = |a: f64, b: f64| p2psim_analysis::fixed(a / b);
-    let stat = |i: usize| {
-        let (mean, ci) = over_seeds.get(i).copied().unwrap_or((f64::NAN, f64::NAN));
-        serde_json::json!({ "mean": p2psim_analysis::fixed(mean), "ci95": p2psim_analysis::fixed(ci) })
-    };
-    let v = serde_json::json!({
-        "baseline": base.experiment,
-        "variant": variant.experiment,
-        "delay_ratio": ratio(variant.tutorial_mean_delay_ms, base.tutorial_mean_delay_ms),
-        "bandwidth_ratio": ratio(variant.bytes_per_s_per_peer.0, base.bytes_per_s_per_peer.0),
-        "msg_count_ratio": ratio(variant.msgs_per_s_per_peer.0, base.msgs_per_s_per_peer.0),
-        "delivery_ratio_baseline": p2psim_analysis::fixed(base.delivery_ratio),
-        "delivery_ratio_variant": p2psim_analysis::fixed(variant.delivery_ratio),
-        "over_seeds": { "seeds": seeds, "delay_ratio": stat(0), "bandwidth_ratio": stat(1), "msg_count_ratio": stat(2) },
-    });
-    p2psim_analysis::to_json_pretty(&v)
-}

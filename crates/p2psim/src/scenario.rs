@@ -6,13 +6,16 @@
 //! that builds: numbers in range, names that exist, graphs that can be drawn, periods that move
 //! the clock.
 
+use std::path::Path;
+
 use p2psim_disruption::FaultCheckCx;
 use p2psim_kernel::{ConfigError, check_probability};
 use p2psim_net::Locations;
-use p2psim_services::{CheckedTypes, PeerTypeSpec};
+use p2psim_services::{CheckedTypes, PeerTypeSpec, Protocols, check_type_name};
 
 use crate::error::Error;
-use crate::experiment::{Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS, PeerRef};
+use crate::experiment::{Experiment, Graph, LocationsSpec, MAX_SNAPSHOTS, PeerRef, read_text};
+use crate::ron::Source;
 
 /// An experiment that passed every check, with what the checks resolved: the location table, the
 /// checked peer types, and how many peers each type has. Checking allocates nothing per peer.
@@ -28,15 +31,44 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Checks `exp`; errors name the field (see [`Experiment::from_ron`] for errors that also name
+    /// Checks `exp`; errors name the field (see [`Scenario::from_ron`] for errors that also name
     /// the file, line and column).
     pub fn new(exp: &Experiment) -> Result<Scenario, Error> {
         Scenario::validate(exp).map_err(|e| Error::field(&e))
     }
 
+    /// Reads RON text, whose services may name `protocols`, and checks it: every error names
+    /// `file`, the line and column, and the field.
+    pub fn from_ron(text: &str, file: &str, protocols: &Protocols) -> Result<Scenario, Error> {
+        let source = Source::parse(text).map_err(|e| Error::at(file, e.pos, "", e.message))?;
+        let exp = Experiment::read(&source, file, protocols)?;
+        Scenario::validate(&exp).map_err(|e| Error::located(file, &source, &e))
+    }
+
+    /// Reads and checks an experiment file (see [`Scenario::from_ron`]).
+    pub fn load(path: &Path, protocols: &Protocols) -> Result<Scenario, Error> {
+        let text = read_text(path)?;
+        Scenario::from_ron(&text, &path.display().to_string(), protocols)
+    }
+
     /// The experiment.
     pub fn experiment(&self) -> &Experiment {
         &self.experiment
+    }
+
+    /// The same scenario with another master seed (the seed takes no checks).
+    pub fn with_seed(&self, seed: u64) -> Scenario {
+        let mut s = self.clone();
+        s.experiment.seed = seed;
+        s
+    }
+
+    /// The same run reporting numbers only: no plots, no snapshots of the live graph (what takes
+    /// no check away).
+    pub fn numbers_only(mut self) -> Scenario {
+        self.experiment.analysis.plots = false;
+        self.experiment.analysis.snapshot_every_ms = None;
+        self
     }
 
     /// Number of peers.
@@ -55,11 +87,7 @@ impl Scenario {
         kinds
     }
 
-    pub(crate) fn check(exp: &Experiment) -> Result<(), ConfigError> {
-        Scenario::validate(exp).map(|_| ())
-    }
-
-    fn validate(exp: &Experiment) -> Result<Scenario, ConfigError> {
+    pub(crate) fn validate(exp: &Experiment) -> Result<Scenario, ConfigError> {
         check_name(&exp.name).map_err(|e| e.at("name"))?;
         if exp.until_ms == 0 {
             return Err(ConfigError::field("until_ms", "must be more than 0"));
@@ -82,16 +110,12 @@ impl Scenario {
         )
         .map_err(|e| e.at("peer_types"))?;
         let names: Vec<String> = exp.peer_types.iter().map(|t| t.name.clone()).collect();
-        let type_of = |name: &str, field: ConfigError| -> Result<u16, ConfigError> {
-            names.iter().position(|n| n == name).map(|i| i as u16).ok_or(field)
-        };
-        let unknown = |name: &str| format!("unknown peer type `{name}` (defined: {})", names.join(", "));
         if exp.peers.is_empty() {
             return Err(ConfigError::field("peers", "at least one group of peers is needed"));
         }
         let mut total = 0u64;
         for (i, g) in exp.peers.iter().enumerate() {
-            type_of(&g.peer_type, ConfigError::field("peer_type", unknown(&g.peer_type)).at_index(i).at("peers"))?;
+            check_type_name(&names, &g.peer_type).map_err(|e| e.at("peer_type").at_index(i).at("peers"))?;
             total += u64::from(g.count);
         }
         if total >= u64::from(u32::MAX) {
@@ -155,11 +179,10 @@ fn check_name(name: &str) -> Result<(), ConfigError> {
 /// number.
 fn check_topology(exp: &Experiment, names: &[String], counts: &[u64]) -> Result<Vec<(u32, u32)>, ConfigError> {
     let t = &exp.topology;
-    let known = |name: &str| names.iter().position(|n| n == name).map(|i| i as u16);
-    let unknown = |name: &str| format!("unknown peer type `{name}` (defined: {})", names.join(", "));
+    let known = |name: &str| check_type_name(names, name);
     let mut among_types = Vec::new();
     for (i, name) in t.among.iter().enumerate() {
-        among_types.push(known(name).ok_or_else(|| ConfigError::here(unknown(name)).at_index(i).at("among"))?);
+        among_types.push(known(name).map_err(|e| e.at_index(i).at("among"))?);
     }
     let count_of = |types: &[u16]| -> u64 {
         counts
@@ -204,10 +227,10 @@ fn check_topology(exp: &Experiment, names: &[String], counts: &[u64]) -> Result<
     }
     for (i, a) in t.attach.iter().enumerate() {
         let at = |e: ConfigError| e.at_index(i).at("attach");
-        known(&a.peer_type).ok_or_else(|| at(ConfigError::field("peer_type", unknown(&a.peer_type))))?;
+        known(&a.peer_type).map_err(|e| at(e.at("peer_type")))?;
         let mut to = Vec::new();
         for (j, name) in a.to.iter().enumerate() {
-            to.push(known(name).ok_or_else(|| at(ConfigError::here(unknown(name)).at_index(j).at("to")))?);
+            to.push(known(name).map_err(|e| at(e.at_index(j).at("to")))?);
         }
         let available = count_of(&to);
         if u64::from(a.links) > available {
@@ -227,12 +250,12 @@ fn check_topology(exp: &Experiment, names: &[String], counts: &[u64]) -> Result<
                 n.saturating_sub(1)
             )),
             PeerRef::Typed(name, index) => {
-                let t = known(name).ok_or_else(|| format!("names {}", unknown(name)))?;
+                let t = known(name).map_err(|e| format!("names {}", e.message()))?;
                 let mut first = 0u64;
                 let mut left = u64::from(*index);
                 for g in &exp.peers {
                     let c = u64::from(g.count);
-                    if known(&g.peer_type) == Some(t) {
+                    if known(&g.peer_type).ok() == Some(t) {
                         if left < c {
                             return Ok((first + left) as u32);
                         }
@@ -286,13 +309,8 @@ fn check_analysis(exp: &Experiment, names: &[String]) -> Result<(), ConfigError>
         }
     }
     if let Some(g) = &exp.analysis.gossip {
-        let Some(t) = exp.peer_types.iter().find(|t| t.name == g.peer_type) else {
-            return Err(ConfigError::field(
-                "peer_type",
-                format!("unknown peer type `{}` (defined: {})", g.peer_type, names.join(", ")),
-            )
-            .at("gossip"));
-        };
+        let t = &exp.peer_types
+            [usize::from(check_type_name(names, &g.peer_type).map_err(|e| e.at("peer_type").at("gossip"))?)];
         if !t.services.iter().any(|(n, _)| *n == g.service) {
             let services: Vec<&str> = t.services.iter().map(|(n, _)| n.as_str()).collect();
             return Err(ConfigError::field(

@@ -11,8 +11,8 @@ use crate::error::Error;
 use crate::experiment::{Experiment, Graph};
 use crate::scenario::Scenario;
 
-/// A run: built from an [`Experiment`], advanced with [`Simulation::run_until`] (which can be
-/// called again with a later time; chunked runs equal one run).
+/// A run: built from a checked [`Scenario`], advanced with [`Simulation::run_until`] (which can
+/// be called again with a later time; chunked runs equal one run).
 pub struct Simulation {
     experiment: Experiment,
     kernel: Kernel<Event>,
@@ -56,14 +56,9 @@ fn topology(exp: &Experiment, kinds: &[u16], type_names: &[String], explicit: &[
 }
 
 impl Simulation {
-    /// Checks the experiment ([`Scenario::new`]) and builds the run.
-    pub fn new(exp: &Experiment) -> Result<Simulation, Error> {
-        Ok(Simulation::from_scenario(Scenario::new(exp)?))
-    }
-
     /// Builds the run of a checked scenario: draws the topology, builds the world and its faults,
-    /// and starts every service. Cannot fail.
-    pub fn from_scenario(scenario: Scenario) -> Simulation {
+    /// and starts every service. Cannot fail: the scenario's checks made every step possible.
+    pub fn new(scenario: Scenario) -> Simulation {
         let kinds = scenario.kinds();
         let Scenario { experiment: exp, locations, types, edges, .. } = scenario;
         let type_names: Vec<String> = exp.peer_types.iter().map(|t| t.name.clone()).collect();

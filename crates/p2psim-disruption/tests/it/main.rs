@@ -34,7 +34,7 @@ pub(crate) fn cm_world(seed: u64, n: u32, edges: &[(u32, u32)], faults: &[FaultS
             upload: Param::Const(1e6),
             download: Param::Const(1e6),
         },
-        services: vec![("cm".into(), ServiceSpec::ConnectionManager(ConnectionManagerConfig::default()))],
+        services: vec![("cm".into(), ServiceSpec::from(ConnectionManagerConfig::default()))],
     }];
     let types = CheckedTypes::new(types, &locations()).unwrap();
     let cx = FaultCheckCx { peers: n, type_names: &["peer".to_owned()], locations: &locations() };

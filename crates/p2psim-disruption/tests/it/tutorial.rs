@@ -9,18 +9,21 @@ use p2psim_kernel::{Dist, Kernel, Param, Seed, SimTime, StreamKey};
 use p2psim_net::{Locations, MBIT, NetConfig, PeerId, Topology};
 use p2psim_services::{
     Bootstrap, ConnectionManagerConfig, LocationChoice, PeerTypeSpec, Physical, ProducerConfig, PullGossipConfig,
-    PushGossipConfig, ServiceSpec, World,
+    PushGossipConfig, RangedPullGossipConfig, ServiceSpec, World,
 };
 
 fn run(seed: u64, pull: bool, until_ms: u64) -> (f64, usize) {
     let bw = Param::Dist(Dist::norm(50.0 * MBIT, 10.0 * MBIT).unwrap());
     let aws = LocationChoice::Sample { values: vec!["Ohio".into(), "Ireland".into(), "Tokyo".into()], weights: None };
     let physical = Physical { location: aws, upload: bw.clone(), download: bw };
-    let cm = || ServiceSpec::ConnectionManager(ConnectionManagerConfig::default());
+    let cm = || ServiceSpec::from(ConnectionManagerConfig::default());
     let gossip = if pull {
-        ServiceSpec::RangedPullGossip(PullGossipConfig { exclude_types: vec!["client".into()], ..Default::default() })
+        ServiceSpec::from(RangedPullGossipConfig(PullGossipConfig {
+            exclude_types: vec!["client".into()],
+            ..Default::default()
+        }))
     } else {
-        ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["client".into()], ..Default::default() })
+        ServiceSpec::from(PushGossipConfig { exclude_types: vec!["client".into()], ..Default::default() })
     };
     let types = [
         PeerTypeSpec {
@@ -35,7 +38,7 @@ fn run(seed: u64, pull: bool, until_ms: u64) -> (f64, usize) {
                 ("cm".into(), cm()),
                 (
                     "producer".into(),
-                    ServiceSpec::Producer(ProducerConfig { times: Some(Param::Const(20.0)), ..Default::default() }),
+                    ServiceSpec::from(ProducerConfig { times: Some(Param::Const(20.0)), ..Default::default() }),
                 ),
             ],
         },

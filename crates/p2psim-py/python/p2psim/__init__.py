@@ -124,7 +124,7 @@ class Experiment:
     @staticmethod
     def from_dict(d):
         """Reads the dict form (the structure of the files, as ``to_dict`` gives it)."""
-        return Experiment(_p2psim.Experiment.from_json(json.dumps(d), _protocols()))
+        return Experiment(_p2psim.Experiment.from_json(json.dumps(d, ensure_ascii=False), _protocols()))
 
     def to_ron(self):
         """The experiment as RON text, which ``from_ron`` reads back."""

@@ -1,4 +1,4 @@
-//! Demers et al.'s anti-entropy: each round a peer sends a digest of what it holds to `fanout`
+//! `AntiEntropy`: Demers et al.'s anti-entropy: each round a peer sends a digest of what it holds to `fanout`
 //! random partners, and each exchange moves updates one way or both.
 
 use p2psim_kernel::{ConfigError, Param};
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pull::{respond, store_response, stored_copy};
 use super::{check_count, check_rounds, param, send_via};
-use crate::catalog::{BuildCx, CheckCx, ServiceConfig};
+use crate::config::{BuildCx, CheckCx, EstimateCx, Load, ServiceConfig, mean};
 use crate::context::Context;
 use crate::message::{Body, Kind, Message, MsgId, StoredCopy};
 use crate::protocol::{Injected, PeerInit, PeerParam, Protocol, StorageNeeds};
@@ -58,6 +58,31 @@ impl Default for AntiEntropyConfig {
 impl ServiceConfig for AntiEntropyConfig {
     type Protocol = AntiEntropy;
 
+    const REFERENCE: &'static str = "### `AntiEntropy`
+
+Demers et al.'s anti-entropy: every round each peer exchanges with `fanout` partners.
+
+| field | meaning | default |
+|---|---|---|
+| `direction` | what an exchange does (`Direction`) | `PushPull` |
+| `fanout` | partners per round (*Param*) | 1 |
+| `round_time` | ms between rounds (*Param*) | 1000 |
+| `rounds` | when rounds happen (`Rounds`) | `Synchronous(offset: 0)` |
+| `selection` | whom a round contacts (`Selection`) | `Uniform` |
+
+### `Direction`
+
+- `Push`: a peer sends what it has.
+- `Pull`: a peer asks, and the partner sends what it lacks.
+- `PushPull`: both.
+";
+
+    fn estimate(&self, cx: &EstimateCx) -> Load {
+        let rounds = cx.rounds(&self.round_time, 1000.0);
+        let f = mean(&self.fanout, 1.0).max(0.0);
+        Load::events(rounds * f * 4.0 * cx.per_arrival, "round_time", format!("{rounds:.0} rounds"))
+    }
+
     fn check(&self, _: &CheckCx<'_>) -> Result<(), ConfigError> {
         check_count("fanout", &self.fanout)?;
         check_rounds(&self.round_time, &self.rounds)
@@ -99,6 +124,10 @@ impl Protocol for AntiEntropy {
 
     fn storage(&self) -> StorageNeeds {
         StorageNeeds { known: true, ranged: false }
+    }
+
+    fn may_change_links(&self) -> bool {
+        false
     }
 
     fn rounds(&self) -> Option<RoundSchedule> {

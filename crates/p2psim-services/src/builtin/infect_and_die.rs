@@ -1,4 +1,4 @@
-//! Infect-and-die: on its first copy of a message a peer forwards it once to `fanout` random
+//! `InfectAndDie`: on its first copy of a message a peer forwards it once to `fanout` random
 //! partners, then stays silent about it.
 
 use p2psim_kernel::{ConfigError, Param};
@@ -6,7 +6,7 @@ use p2psim_net::PeerId;
 use serde::{Deserialize, Serialize};
 
 use super::{check_count, param, send_via};
-use crate::catalog::{BuildCx, CheckCx, ServiceConfig};
+use crate::config::{BuildCx, CheckCx, EstimateCx, Load, ServiceConfig, mean};
 use crate::context::Context;
 use crate::message::{Kind, Message, MsgIdx};
 use crate::protocol::{Injected, PeerInit, PeerParam, Protocol};
@@ -30,6 +30,22 @@ impl Default for InfectAndDieConfig {
 
 impl ServiceConfig for InfectAndDieConfig {
     type Protocol = InfectAndDie;
+
+    const REFERENCE: &'static str = "### `InfectAndDie`
+
+A peer that receives a message for the first time forwards it once to `fanout` partners and
+never again.
+
+| field | meaning | default |
+|---|---|---|
+| `fanout` | partners (*Param*) | 3 |
+| `selection` | whom it picks (`Selection`) | `Uniform` |
+";
+
+    fn estimate(&self, cx: &EstimateCx) -> Load {
+        let f = mean(&self.fanout, 3.0).max(0.0);
+        Load::events(cx.messages * cx.members * f * cx.per_arrival, "fanout", format!("{f} copies per peer"))
+    }
 
     fn check(&self, _: &CheckCx<'_>) -> Result<(), ConfigError> {
         check_count("fanout", &self.fanout)

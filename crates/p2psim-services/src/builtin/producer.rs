@@ -1,4 +1,4 @@
-//! `MessageProducer` (and `LimitedMessageProducer` with `times`): a message every
+//! `Producer`: P2PSimpy's `MessageProducer` (and `LimitedMessageProducer` with `times`): a message every
 //! `1000 / msg_rate` ms from `init_timeout` on, sent to `init_fanout` neighbours.
 
 use p2psim_kernel::{ConfigError, Dist, Param, SimDuration};
@@ -6,7 +6,7 @@ use p2psim_net::{PeerId, PeerState};
 use serde::{Deserialize, Serialize};
 
 use super::{check_count, check_positive, param};
-use crate::catalog::{BuildCx, CheckCx, Role, ServiceConfig};
+use crate::config::{BuildCx, CheckCx, EstimateCx, Load, Role, ServiceConfig, mean};
 use crate::context::Context;
 use crate::message::{Kind, Message, gossip_size};
 use crate::protocol::{PeerInit, PeerParam, Protocol, StorageNeeds};
@@ -68,6 +68,55 @@ impl Default for ProducerConfig {
 
 impl ServiceConfig for ProducerConfig {
     type Protocol = Producer;
+
+    const REFERENCE: &'static str = "### `Producer`
+
+P2PSimpy's `MessageProducer`: from `init_timeout`, `msg_rate` messages a second, each sent to
+`init_fanout` random neighbours with TTL `init_ttl`.
+
+| field | meaning | default |
+|---|---|---|
+| `init_timeout` | ms before the first message (*Param*) | 1000 |
+| `msg_rate` | messages per second (*Param*) | 5 |
+| `init_fanout` | neighbours each message is sent to (*Param*) | 5 |
+| `init_ttl` | TTL each message starts with (*Param*) | 4 |
+| `data_letters` | letters of the message's data, which sets its size by P2PSimpy's rule | 20 |
+| `times` | stop after this many messages (P2PSimpy's `LimitedMessageProducer`) | never |
+| `exclude_types` | peer types never sent to | none |
+| `validation` | messages this producer sends are validated on arrival (`ValidationConfig`) | none |
+
+### `ValidationConfig`
+
+P2PSimpy's `pre_task`: the receiver's download queue stays busy for the validation, then the
+message is accepted or rejected.
+
+| field | meaning | default |
+|---|---|---|
+| `delay` | ms spent validating, drawn for every message (a distribution, `Dist` below) | required |
+| `reject_tampered` | reject messages whose data was altered (notebook 04's check) | `true` |
+";
+
+    /// Every producer's messages over the run: one at `init_timeout`, then `msg_rate` a second,
+    /// up to `times`. Its events are its messages' (counted where the messages are).
+    fn estimate(&self, cx: &EstimateCx) -> Load {
+        let rate = mean(&self.msg_rate, 0.0).max(0.0);
+        let start = mean(&self.init_timeout, 0.0).abs() / 1000.0;
+        let mut each = (rate * (cx.seconds - start).max(0.0)).floor() + 1.0;
+        if let Some(times) = &self.times {
+            each = each.min(mean(times, 0.0).max(0.0));
+        }
+        Load {
+            produces: cx.members * each,
+            ttl: Some(mean(&self.init_ttl, 4.0)),
+            field: "msg_rate",
+            what: format!("{} producers × {each:.0} messages", cx.members),
+            ..Load::default()
+        }
+    }
+
+    fn attaches_validation(&self) -> bool {
+        self.validation.is_some()
+    }
 
     fn role(&self) -> Role {
         Role::Source
@@ -147,6 +196,10 @@ impl Protocol for Producer {
 
     fn kinds(&self) -> Option<&'static [Kind]> {
         Some(&[])
+    }
+
+    fn may_change_links(&self) -> bool {
+        false
     }
 
     fn storage(&self) -> StorageNeeds {

@@ -1,4 +1,5 @@
-//! Pull gossip (anti-entropy by index exchange): `PullGossipService` and `RangedPullGossipService`.
+//! `PullGossip`: pull gossip (anti-entropy by index exchange), P2PSimpy's `PullGossipService`; also
+//! the ranged variant's exchange (`RangedPullGossipService`) and the pull half of push-pull.
 //!
 //! Each round a peer sends `SyncPing(index)` to `fanout` partners. The index is a snapshot taken at
 //! send time (P2PSimpy sent a live view, oddity G2): the set of ids held, or, ranged, the highest
@@ -17,7 +18,7 @@ use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
 use super::{check_count, check_rounds, param, send_via};
-use crate::catalog::{BuildCx, CheckCx, ServiceConfig};
+use crate::config::{BuildCx, CheckCx, EstimateCx, Load, ServiceConfig, mean};
 use crate::context::Context;
 use crate::message::{Body, Kind, Message, MsgId, StoredCopy, TAMPERED_SIZE};
 use crate::protocol::{Injected, PeerInit, PeerParam, Protocol, StorageNeeds};
@@ -84,12 +85,41 @@ impl PullGossipConfig {
 impl ServiceConfig for PullGossipConfig {
     type Protocol = PullGossip;
 
+    const REFERENCE: &'static str = "### `PullGossip`
+
+P2PSimpy's `PullGossipService`: every `round_time` each peer sends `fanout` neighbours the ids it
+holds, and they answer with what it lacks.
+
+| field | meaning | default |
+|---|---|---|
+| `fanout` | partners per round (*Param*) | 3 |
+| `round_time` | ms between rounds (*Param*) | 500 |
+| `init_timeout` | ms before the first round, per peer (*Param*) | `Dist(Norm(loc: 200, scale: 100))` |
+| `exclude_peers` | peer numbers never contacted | none |
+| `exclude_types` | peer types never contacted | none |
+| `rounds` | when rounds happen (`Rounds`) | `P2psimpy` |
+| `selection` | whom a round contacts (`Selection`) | `Neighbours` |
+";
+
     fn check(&self, cx: &CheckCx<'_>) -> Result<(), ConfigError> {
         self.check_fields(cx)
     }
 
     fn build(&self, cx: &mut BuildCx<'_>) -> PullGossip {
         self.protocol(cx, false)
+    }
+
+    fn estimate(&self, cx: &EstimateCx) -> Load {
+        self.load(cx)
+    }
+}
+
+impl PullGossipConfig {
+    /// Each round, `fanout` exchanges of about four messages.
+    pub(crate) fn load(&self, cx: &EstimateCx) -> Load {
+        let rounds = cx.rounds(&self.round_time, 500.0);
+        let f = mean(&self.fanout, 3.0).max(0.0);
+        Load::events(rounds * f * 4.0 * cx.per_arrival, "round_time", format!("{rounds:.0} rounds"))
     }
 }
 
@@ -227,6 +257,10 @@ impl Protocol for PullGossip {
 
     fn rounds(&self) -> Option<RoundSchedule> {
         Some(self.schedule())
+    }
+
+    fn may_change_links(&self) -> bool {
+        false
     }
 
     fn on_round(&self, _: &mut (), cx: &mut Context<'_, Message>) {

@@ -1,11 +1,12 @@
-//! Push gossip with a TTL (P2PSimpy's `GossipService`), and the malicious variant of notebook 04.
+//! `PushGossip`: push gossip with a TTL (P2PSimpy's `GossipService`); also the push half of
+//! push-pull and the relay the malicious variant alters.
 
 use p2psim_kernel::{ConfigError, Param};
 use p2psim_net::PeerId;
 use serde::{Deserialize, Serialize};
 
 use super::{check_count, param};
-use crate::catalog::{BuildCx, CheckCx, ServiceConfig};
+use crate::config::{BuildCx, CheckCx, EstimateCx, Load, ServiceConfig, count, mean};
 use crate::context::Context;
 use crate::message::{Kind, Message, TAMPERED_SIZE};
 use crate::protocol::{Injected, PeerInit, PeerParam, Protocol};
@@ -65,12 +66,48 @@ impl PushGossipConfig {
 impl ServiceConfig for PushGossipConfig {
     type Protocol = PushGossip;
 
+    const REFERENCE: &'static str = "### `PushGossip`
+
+P2PSimpy's `GossipService`: a message received with TTL left is stored and relayed to `fanout`
+random neighbours other than its sender, with the TTL one lower.
+
+| field | meaning | default |
+|---|---|---|
+| `fanout` | neighbours each relay goes to (*Param*) | 3 |
+| `exclude_peers` | peer numbers never relayed to | none |
+| `exclude_types` | peer types never relayed to (the tutorials exclude `client`) | none |
+| `relay` | which copies are relayed (`Relay`) | `EveryCopy` |
+
+### `Relay`
+
+- `EveryCopy`: every copy received with TTL left, as P2PSimpy (its oddity G3: traffic then grows
+  with the fanout to the power of the TTL, however many peers there are).
+- `FirstCopy`: the first copy only.
+";
+
     fn check(&self, cx: &CheckCx<'_>) -> Result<(), ConfigError> {
         self.check_fields(cx)
     }
 
     fn build(&self, cx: &mut BuildCx<'_>) -> PushGossip {
         self.protocol(cx, false)
+    }
+
+    fn estimate(&self, cx: &EstimateCx) -> Load {
+        self.load(cx)
+    }
+}
+
+impl PushGossipConfig {
+    /// Copies of each message: every copy relayed while the TTL lasts (1 + f + … + f^ttl), or
+    /// each peer relaying its first copy to `fanout` of its neighbours.
+    pub(crate) fn load(&self, cx: &EstimateCx) -> Load {
+        let f = mean(&self.fanout, 3.0).max(0.0);
+        let copies = match self.relay {
+            Relay::EveryCopy => (0..=cx.ttl as i32).map(|i| f.powi(i)).sum::<f64>(),
+            Relay::FirstCopy => cx.members * f.min(cx.degree.max(1.0)),
+        };
+        Load::events(cx.messages * copies * cx.per_arrival, "fanout", format!("{} copies of each message", count(copies)))
     }
 }
 
@@ -87,12 +124,6 @@ pub struct PushGossip {
 }
 
 impl PushGossip {
-    /// True if a copy of a message the peer already has is only counted (relay on the first copy,
-    /// not malicious): what lets the world account such copies when they are sent.
-    pub(crate) fn counts_known_copies_only(&self) -> bool {
-        self.relay == Relay::FirstCopy && !self.malicious
-    }
-
     /// A copy arrives (the push half of push-pull too).
     pub(crate) fn receive(&self, cx: &mut Context<'_, Message>, from: PeerId, msg: &Message) {
         let Message::Gossip { idx, ttl, tampered, validation, size, hops } = *msg else { return };
@@ -142,6 +173,16 @@ impl Protocol for PushGossip {
 
     fn kinds(&self) -> Option<&'static [Kind]> {
         Some(&[Kind::Gossip])
+    }
+
+    fn may_change_links(&self) -> bool {
+        false
+    }
+
+    /// A copy of a message the peer already has is only counted when the relay is on the first
+    /// copy and honest: what lets the world account such copies when they are sent.
+    fn counts_known_copies_only(&self) -> bool {
+        self.relay == Relay::FirstCopy && !self.malicious
     }
 
     #[inline]

@@ -1,4 +1,4 @@
-//! Push-pull gossip (`PushPullGossipService`): pushed copies are relayed the push way, everything
+//! `PushPullGossip`: push-pull gossip (`PushPullGossipService`): pushed copies are relayed the push way, everything
 //! else is the pull exchange. The two halves have their own parameters (P2PSimpy shares one set,
 //! oddity X3).
 
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pull::{PULL_KINDS, PullGossip, PullGossipConfig};
 use super::push::{PushGossip, PushGossipConfig};
-use crate::catalog::{BuildCx, CheckCx, ServiceConfig};
+use crate::config::{BuildCx, CheckCx, EstimateCx, Load, ServiceConfig};
 use crate::context::Context;
 use crate::message::{Kind, Message};
 use crate::protocol::{Injected, PeerInit, Protocol, StorageNeeds};
@@ -26,6 +26,20 @@ pub struct PushPullGossipConfig {
 
 impl ServiceConfig for PushPullGossipConfig {
     type Protocol = PushPull;
+
+    const REFERENCE: &'static str = "### `PushPullGossip`
+
+P2PSimpy's `PushPullGossipService`, with separate settings for its halves (its oddity X3 fixed).
+
+| field | meaning | default |
+|---|---|---|
+| `push` | the push half: `PushGossip`'s fields | `PushGossip`'s defaults |
+| `pull` | the pull half: `PullGossip`'s fields | `PullGossip`'s defaults |
+";
+
+    fn estimate(&self, cx: &EstimateCx) -> Load {
+        Load { field: "pull.round_time", ..self.pull.load(cx) }
+    }
 
     fn check(&self, cx: &CheckCx<'_>) -> Result<(), ConfigError> {
         self.push.check_fields(cx).map_err(|e| e.at("push"))?;
@@ -56,6 +70,10 @@ impl Protocol for PushPull {
 
     fn storage(&self) -> StorageNeeds {
         StorageNeeds { known: true, ranged: false }
+    }
+
+    fn may_change_links(&self) -> bool {
+        false
     }
 
     fn rounds(&self) -> Option<RoundSchedule> {

@@ -1,4 +1,4 @@
-//! Demers et al.'s rumor mongering (push): a peer that learns a rumor becomes infective (hot) and,
+//! `RumorMongering`: Demers et al.'s rumor mongering (push): a peer that learns a rumor becomes infective (hot) and,
 //! each round, pushes it to `fanout` random partners until it loses interest.
 //!
 //! The variants of the paper (Demers et al., "Epidemic algorithms for replicated database
@@ -22,7 +22,7 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 
 use super::{check_count, check_rounds, param, send_via};
-use crate::catalog::{BuildCx, CheckCx, ServiceConfig};
+use crate::config::{BuildCx, CheckCx, EstimateCx, Load, ServiceConfig, mean};
 use crate::context::Context;
 use crate::message::{Kind, Message, MsgIdx};
 use crate::protocol::{Injected, PeerInit, PeerParam, Protocol};
@@ -93,6 +93,42 @@ impl Default for RumorMongeringConfig {
 
 impl ServiceConfig for RumorMongeringConfig {
     type Protocol = RumorMongering;
+
+    const REFERENCE: &'static str = "### `RumorMongering`
+
+Demers et al.'s rumor mongering (push): a peer with a hot rumor pushes it to `fanout` partners a
+round until it loses interest.
+
+| field | meaning | default |
+|---|---|---|
+| `k` | the loss-of-interest parameter, at least 1 (*Param*) | 2 |
+| `feedback` | with feedback, only unnecessary pushes count toward losing interest; blind, every push does | `true` |
+| `loss` | how interest is lost (`LossOfInterest`) | `Coin` |
+| `judge` | when a push is unnecessary (`Judge`) | `CycleStart` with synchronous rounds, else `Arrival` |
+| `fanout` | partners per round (*Param*) | 1 |
+| `round_time` | ms between rounds (*Param*) | 1000 |
+| `rounds` | when rounds happen (`Rounds`) | `Synchronous(offset: 0)` |
+| `selection` | whom a round contacts (`Selection`) | `Uniform` |
+
+### `LossOfInterest`
+
+- `Coin`: with probability 1/k after each unnecessary push (each push, blind).
+- `Counter`: after k consecutive unnecessary pushes; a necessary one resets the count (blind:
+  after k pushes). Demers' counter, which reproduces his Table 1.
+- `CounterNoReset`: after k unnecessary pushes in all.
+
+### `Judge`
+
+- `CycleStart`: the partner knew the rumor when the sender's cycle started (synchronous rounds
+  only): Demers' definition.
+- `Arrival`: the partner knew it when the push arrived.
+";
+
+    fn estimate(&self, cx: &EstimateCx) -> Load {
+        let rounds = cx.rounds(&self.round_time, 1000.0);
+        let f = mean(&self.fanout, 1.0).max(0.0);
+        Load::events(rounds * (1.0 + f * 2.0 * cx.messages.min(1e6)), "round_time", format!("{rounds:.0} rounds"))
+    }
 
     fn check(&self, _: &CheckCx<'_>) -> Result<(), ConfigError> {
         self.k.check("k", "at least 1", |k| k.round() >= 1.0)?;
@@ -177,7 +213,7 @@ impl RumorMongering {
     }
 
     /// Peers still spreading some rumor.
-    pub(crate) fn hot_peers(states: &[Monger]) -> usize {
+    pub fn hot_peers(states: &[Monger]) -> usize {
         states.iter().filter(|m| !m.hot.is_empty()).count()
     }
 }
@@ -192,6 +228,10 @@ impl Protocol for RumorMongering {
 
     fn kinds(&self) -> Option<&'static [Kind]> {
         Some(&[Kind::Gossip, Kind::Rumor, Kind::Feedback])
+    }
+
+    fn may_change_links(&self) -> bool {
+        false
     }
 
     fn rounds(&self) -> Option<RoundSchedule> {

@@ -5,8 +5,8 @@ use p2psim_net::{Locations, NetConfig, Network, Topology};
 
 use super::known_copies::{COUNTED, KnownCopies};
 use super::physical::{PeerTypeSpec, draw_peers};
-use super::{Bootstrap, ServiceId, ServiceSlot, World};
-use crate::catalog::{BuildCx, CheckCx};
+use super::{Bootstrap, RunningService, ServiceId, World};
+use crate::config::{BuildCx, CheckCx};
 use crate::kinds::{KindId, Kinds};
 use crate::peers::PeerTable;
 use crate::registry::Messages;
@@ -44,7 +44,7 @@ impl CheckedTypes {
                 }
                 // The configuration is the second element of the `(name, service)` pair.
                 service.check(&cx).map_err(|e| at_service(e.at_index(1)))?;
-                validations += usize::from(service.validates());
+                validations += usize::from(service.attaches_validation());
             }
         }
         let services: usize = types.iter().map(|t| t.services.len()).sum();
@@ -100,25 +100,25 @@ impl World {
                     validations: &mut validations,
                 };
                 let role = service.role();
-                let (service, common) = service.build(&mut cx, t as u16, &mut kinds);
-                services.push(ServiceSlot { common, service, role });
+                let (instance, state) = service.build(&mut cx, t as u16, &mut kinds);
+                services.push(RunningService { state, instance, role });
             }
         }
         let mut routes = vec![Vec::new(); types.len() * kinds.len()];
         for (i, s) in services.iter().enumerate() {
-            for k in &s.common.kinds {
-                routes[usize::from(s.common.type_id) * kinds.len() + k.index()].push(i as u16);
+            for k in &s.state.kinds {
+                routes[usize::from(s.state.type_id) * kinds.len() + k.index()].push(i as u16);
             }
         }
         // Connection managers read when each link was last heard from; nothing else does.
-        let link_times = services.iter().any(|s| s.service.manages_links());
+        let link_times = services.iter().any(|s| s.instance.erased().may_change_links());
         let mut net = Network::new(seed, locations, &specs, NetConfig { link_times, ..net_config })
             .expect("checked: locations exist and bandwidths are positive");
         if bootstrap == Bootstrap::Instant {
             net.connect_topology(&topology, SimTime::ZERO).expect("the topology is over the peers");
         }
         let mut known = KnownCopies::default();
-        if services.iter().any(|s| s.service.manages_links()) {
+        if services.iter().any(|s| s.instance.erased().may_change_links()) {
             known.forbid("a service makes and breaks links");
         }
         if !validations.is_empty() {
@@ -154,7 +154,7 @@ impl World {
         let stride = self.kinds.len();
         let counters = (0..self.peers.type_names().len())
             .map(|t| match self.routes[t * stride + COUNTED.id().index()][..] {
-                [slot] if self.services[slot as usize].service.counts_known_copies_only() => Some(slot),
+                [slot] if self.services[slot as usize].instance.erased().counts_known_copies_only() => Some(slot),
                 _ => None,
             })
             .collect();
@@ -181,7 +181,7 @@ impl World {
     }
 
     /// The service `id`'s position among the world's services.
-    pub(crate) fn slot(&self, id: ServiceId) -> &ServiceSlot {
+    pub(crate) fn slot(&self, id: ServiceId) -> &RunningService {
         &self.services[usize::from(id.0)]
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! **Invariant.** A copy is accounted at send only if its arrival's outcome is fixed by then:
 //! 1. the receiver's only service for gossip counts copies of known messages and does nothing
-//!    else ([`Service::counts_known_copies_only`](crate::spec::Service));
+//!    else ([`Protocol::counts_known_copies_only`](crate::Protocol::counts_known_copies_only));
 //! 2. the receiver is plain when the copy leaves ([`SendPlan::receiver_is_plain`]: online, idle,
 //!    unlimited download, no partition, no link times) and arrives before the horizon;
 //! 3. the receiver stores the message already, or a copy arriving no later is on its way to it

@@ -20,15 +20,15 @@ pub use query::SpreadStats;
 use p2psim_kernel::{Ahead, EventQueue, Kernel, Model, Seed, TimerId, Timers};
 use p2psim_net::{DropReason, NetEvent, Network, PeerId, Topology};
 
+use crate::builtin::AnyInstance;
 use crate::context::{Effect, Env};
+use crate::instance::{Action, ServiceState};
 use crate::kinds::{KindId, Kinds};
 use crate::message::{Message, MsgIdx, gossip_size};
 use crate::peers::PeerTable;
 use crate::protocol::Injected;
 use crate::registry::Messages;
 use crate::rounds::Rounds;
-use crate::slot::{Action, Common};
-use crate::spec::Service;
 use crate::validation::Validator;
 use known_copies::KnownCopies;
 
@@ -83,11 +83,11 @@ pub enum Bootstrap {
     Hello,
 }
 
-/// A service and its common part.
-pub(crate) struct ServiceSlot {
-    pub(crate) common: Common,
-    pub(crate) service: Service,
-    pub(crate) role: crate::catalog::Role,
+/// A service of the world: what it has whatever its protocol, and its protocol's instance.
+pub(crate) struct RunningService {
+    pub(crate) state: ServiceState,
+    pub(crate) instance: AnyInstance,
+    pub(crate) role: crate::config::Role,
 }
 
 /// The protocol layer of a run: network, peers, services.
@@ -97,7 +97,7 @@ pub struct World {
     peers: PeerTable,
     messages: Messages,
     kinds: Kinds,
-    services: Vec<ServiceSlot>,
+    services: Vec<RunningService>,
     /// Per (peer type, kind): the services that handle it, in order.
     routes: Vec<Vec<u16>>,
     validator: Validator,
@@ -141,7 +141,7 @@ impl World {
         match event {
             Event::Net(NetEvent::Arrive { msg, .. }) => {
                 for &slot in &self.routes[self.route(peer, msg.kind_id())] {
-                    let common = &self.services[slot as usize].common;
+                    let common = &self.services[slot as usize].state;
                     match *msg {
                         Message::Gossip { idx, .. } => common.prefetch(local, idx),
                         _ => common.prefetch_peer(local),
@@ -152,7 +152,7 @@ impl World {
                     prefetch_index::prefetch_index(std::slice::from_ref(&**body), 0);
                 }
             }
-            Event::PeerRound { service, .. } => self.services[usize::from(service.0)].common.prefetch_peer(local),
+            Event::PeerRound { service, .. } => self.services[usize::from(service.0)].state.prefetch_peer(local),
             _ => {}
         }
     }
@@ -171,15 +171,15 @@ impl World {
     {
         let mut counted: Vec<usize> = self.counted_kinds.iter().map(|k| k.index()).collect();
         for s in &self.services {
-            counted.extend(s.common.kinds.iter().map(|k| k.index()));
+            counted.extend(s.state.kinds.iter().map(|k| k.index()));
         }
         counted.sort_unstable();
         counted.dedup();
         self.net.count_sent_by_kind(&counted);
         for s in 0..self.services.len() {
-            let members = self.services[s].common.members.len() as u32;
+            let members = self.services[s].state.members.len() as u32;
             for local in 0..members {
-                let peer = self.services[s].common.members[local as usize];
+                let peer = self.services[s].state.members[local as usize];
                 self.call(k, s, peer, local, Action::Start);
             }
             self.start_rounds(k, s);
@@ -208,7 +208,7 @@ impl World {
         Q: EventQueue<E>,
     {
         let service = ServiceId(s as u16);
-        let common = &mut self.services[s].common;
+        let common = &mut self.services[s].state;
         let Some(schedule) = common.rounds.clone() else { return };
         if common.members.is_empty() {
             return;
@@ -256,7 +256,7 @@ impl World {
             && self.known.plan_allows(&plan)
         {
             let local = self.peers.local(to);
-            if self.services[slot as usize].common.storage.count_known_copy(local, idx, k.now(), plan.arrival()) {
+            if self.services[slot as usize].state.storage.count_known_copy(local, idx, k.now(), plan.arrival()) {
                 self.net.account(plan);
                 return true;
             }
@@ -283,7 +283,7 @@ impl World {
             timers: &mut self.timers,
             scratch: &mut self.scratch,
         };
-        slot.service.act(env, &mut slot.common, peer, local, action);
+        slot.instance.act(env, &mut slot.state, peer, local, action);
         self.apply(k, s);
     }
 
@@ -301,7 +301,7 @@ impl World {
                 if let Effect::Send { to, msg, connectionless: false, .. } = e
                     && let Some((slot, idx)) = self.known.counter(&self.peers, *to, msg)
                 {
-                    self.services[slot as usize].common.storage.prefetch(self.peers.local(*to), idx);
+                    self.services[slot as usize].state.storage.prefetch(self.peers.local(*to), idx);
                     self.net.prefetch(*to);
                 }
             }
@@ -356,7 +356,7 @@ impl World {
                 let s = usize::from(service.0);
                 let local = self.peers.local(peer);
                 self.call(k, s, peer, local, Action::Round);
-                let common = &mut self.services[s].common;
+                let common = &mut self.services[s].state;
                 let schedule = common.rounds.as_ref().expect("a round of a service with rounds");
                 let period = common.period_own(local);
                 let gap = schedule.clone().next(period, common.rng(local, peer));
@@ -364,11 +364,11 @@ impl World {
             }
             Event::Round { service } => {
                 let s = usize::from(service.0);
-                for local in 0..self.services[s].common.members.len() as u32 {
-                    let peer = self.services[s].common.members[local as usize];
+                for local in 0..self.services[s].state.members.len() as u32 {
+                    let peer = self.services[s].state.members[local as usize];
                     self.call(k, s, peer, local, Action::Round);
                 }
-                let common = &mut self.services[s].common;
+                let common = &mut self.services[s].state;
                 let schedule = common.rounds.clone().expect("a round of a service with rounds");
                 let first_peer = common.members[0];
                 let gap = schedule.next(f64::NAN, common.rng(0, first_peer));
@@ -411,7 +411,7 @@ impl World {
         let t = self.peers.type_of(peer);
         let local = self.peers.local(peer);
         for s in 0..self.services.len() {
-            if self.services[s].common.type_id == t {
+            if self.services[s].state.type_id == t {
                 self.call(k, s, peer, local, Action::Inject(Injected { msg: idx, ttl }));
             }
         }

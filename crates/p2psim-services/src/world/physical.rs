@@ -5,7 +5,7 @@ use p2psim_kernel::{ConfigError, Dist, Param, Seed, StreamKey};
 use p2psim_net::{Locations, PeerSpec};
 use serde::{Deserialize, Serialize};
 
-use crate::spec::ServiceSpec;
+use crate::protocols::ServiceSpec;
 
 /// Where the peers of a type are.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

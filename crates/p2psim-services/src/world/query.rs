@@ -4,7 +4,7 @@ use p2psim_kernel::Seed;
 use p2psim_net::{KindTotal, Network, PeerId};
 
 use super::{ServiceId, World};
-use crate::catalog::Role;
+use crate::config::Role;
 use crate::kinds::{KindId, Kinds};
 use crate::message::{Message, MsgIdx};
 use crate::peers::PeerTable;
@@ -60,37 +60,37 @@ impl World {
     /// The service named `name` on type `peer_type`.
     pub fn service(&self, peer_type: &str, name: &str) -> Option<ServiceId> {
         let t = self.peers.type_id(peer_type)?;
-        self.services.iter().position(|s| s.common.type_id == t && s.common.name == name).map(|i| ServiceId(i as u16))
+        self.services.iter().position(|s| s.state.type_id == t && s.state.name == name).map(|i| ServiceId(i as u16))
     }
 
     /// The name of a service within its type.
     pub fn service_name(&self, id: ServiceId) -> &str {
-        &self.slot(id).common.name
+        &self.slot(id).state.name
     }
 
     /// The peer type a service runs on.
     pub fn service_type(&self, id: ServiceId) -> u16 {
-        self.slot(id).common.type_id
+        self.slot(id).state.type_id
     }
 
     /// The peers a service runs on, in id order.
     pub fn service_members(&self, id: ServiceId) -> &[PeerId] {
-        &self.slot(id).common.members
+        &self.slot(id).state.members
     }
 
     /// The kinds a service handles.
     pub fn service_kinds(&self, id: ServiceId) -> &[KindId] {
-        &self.slot(id).common.kinds
+        &self.slot(id).state.kinds
     }
 
     /// A service's storage.
     pub fn storage(&self, id: ServiceId) -> &Storage {
-        &self.slot(id).common.storage
+        &self.slot(id).state.storage
     }
 
     /// What `peer` knows of `m` in service `id`.
     pub fn record(&self, id: ServiceId, peer: PeerId, m: MsgIdx) -> Option<Record> {
-        let c = &self.slot(id).common;
+        let c = &self.slot(id).state;
         if c.type_id != self.peers.type_of(peer) {
             return None;
         }
@@ -106,7 +106,7 @@ impl World {
     /// Messages and bytes the peers of a service sent, of the kinds it handles (for a producer,
     /// which handles none, nothing).
     pub fn service_traffic(&self, id: ServiceId) -> KindTotal {
-        let c = &self.slot(id).common;
+        let c = &self.slot(id).state;
         let mut total = KindTotal::default();
         for &p in &c.members {
             for &k in &c.kinds {
@@ -121,7 +121,7 @@ impl World {
     /// Updates (copies of produced messages) the peers of a service sent: Demers' traffic m,
     /// before dividing by peers and messages.
     pub fn service_updates(&self, id: ServiceId) -> u64 {
-        self.slot(id).common.members.iter().map(|&p| u64::from(self.net.monitors().updates_sent(p))).sum()
+        self.slot(id).state.members.iter().map(|&p| u64::from(self.net.monitors().updates_sent(p))).sum()
     }
 
     /// Delivered messages that no service of the receiver handles.
@@ -129,14 +129,15 @@ impl World {
         self.unhandled
     }
 
-    /// Peers still spreading a rumor, for a rumor-mongering service (None for other services).
-    pub fn hot_peers(&self, id: ServiceId) -> Option<usize> {
-        self.slot(id).service.hot_peers()
+    /// The states of the peers of service `id`, in the order of its members, if its protocol is
+    /// a `P`: what a test or an analysis of that protocol reads of its peers.
+    pub fn protocol_states<P: crate::Protocol>(&self, id: ServiceId) -> Option<&[P::State]> {
+        self.slot(id).instance.erased().states().downcast_ref::<Vec<P::State>>().map(Vec::as_slice)
     }
 
     /// How far message `m` spread in service `id`.
     pub fn spread(&self, id: ServiceId, m: MsgIdx) -> SpreadStats {
-        let c = &self.slot(id).common;
+        let c = &self.slot(id).state;
         let produced = self.messages.produced_at(m);
         let (mut reached, mut sum, mut last) = (0usize, 0.0, 0.0f64);
         for local in 0..c.members.len() as u32 {

@@ -4,7 +4,7 @@ use p2psim_kernel::{ConfigError, Dist, Kernel, Param, Seed, SimTime};
 use p2psim_net::{Locations, MBIT, NetConfig, PeerId, Topology};
 use p2psim_services::{
     Bootstrap, CheckedTypes, ConnectionManagerConfig, Event, LocationChoice, MsgIdx, PeerTypeSpec, Physical,
-    ProducerConfig, PushGossipConfig, ServiceSpec, World,
+    ProducerConfig, PushGossipConfig, RangedPullGossipConfig, ServiceSpec, World,
 };
 
 /// Checks the types and builds the world.
@@ -18,19 +18,19 @@ fn tutorial_types(pull: bool) -> Vec<PeerTypeSpec> {
     let aws = LocationChoice::Sample { values: vec!["Ohio".into(), "Ireland".into(), "Tokyo".into()], weights: None };
     let physical = Physical { location: aws, upload: bw.clone(), download: bw };
     let gossip = if pull {
-        ServiceSpec::RangedPullGossip(p2psim_services::PullGossipConfig {
+        ServiceSpec::from(RangedPullGossipConfig(p2psim_services::PullGossipConfig {
             exclude_types: vec!["client".into()],
             ..Default::default()
-        })
+        }))
     } else {
-        ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["client".into()], ..Default::default() })
+        ServiceSpec::from(PushGossipConfig { exclude_types: vec!["client".into()], ..Default::default() })
     };
     vec![
         PeerTypeSpec {
             name: "peer".into(),
             physical: physical.clone(),
             services: vec![
-                ("cm".into(), ServiceSpec::ConnectionManager(ConnectionManagerConfig::default())),
+                ("cm".into(), ServiceSpec::from(ConnectionManagerConfig::default())),
                 ("gossip".into(), gossip),
             ],
         },
@@ -38,8 +38,8 @@ fn tutorial_types(pull: bool) -> Vec<PeerTypeSpec> {
             name: "client".into(),
             physical,
             services: vec![
-                ("cm".into(), ServiceSpec::ConnectionManager(ConnectionManagerConfig::default())),
-                ("producer".into(), ServiceSpec::Producer(ProducerConfig::default())),
+                ("cm".into(), ServiceSpec::from(ConnectionManagerConfig::default())),
+                ("producer".into(), ServiceSpec::from(ProducerConfig::default())),
             ],
         },
     ]
@@ -129,13 +129,12 @@ fn bad_specs_are_refused_with_the_path_of_the_field() {
     assert!(e.message().contains("unknown location `Mars`"), "{e}");
     let mut types = tutorial_types(false);
     types[0].services[1].1 =
-        ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["klient".into()], ..Default::default() });
+        ServiceSpec::from(PushGossipConfig { exclude_types: vec!["klient".into()], ..Default::default() });
     let e = refused(types);
     assert_eq!(e.path_string(), "[0].services[1][1].exclude_types[0]");
     assert!(e.message().contains("unknown peer type `klient`"), "{e}");
     let mut types = tutorial_types(false);
-    types[1].services[1].1 =
-        ServiceSpec::Producer(ProducerConfig { msg_rate: Param::Const(-5.0), ..Default::default() });
+    types[1].services[1].1 = ServiceSpec::from(ProducerConfig { msg_rate: Param::Const(-5.0), ..Default::default() });
     assert_eq!(refused(types).to_string(), "[1].services[1][1].msg_rate: must be more than 0, got -5");
     let mut types = tutorial_types(false);
     types[0].services[1].0 = "cm".into();
@@ -145,9 +144,7 @@ fn bad_specs_are_refused_with_the_path_of_the_field() {
     let e = refused(types);
     assert_eq!(e.path_string(), "[0].physical.upload", "half the draws are not positive: {e}");
     let mut types = tutorial_types(false);
-    types[0].services[0].1 = ServiceSpec::ConnectionManager(ConnectionManagerConfig {
-        ping_interval: Param::Const(1e-9),
-        ..Default::default()
-    });
+    types[0].services[0].1 =
+        ServiceSpec::from(ConnectionManagerConfig { ping_interval: Param::Const(1e-9), ..Default::default() });
     assert_eq!(refused(types).path_string(), "[0].services[0][1].ping_interval", "a period of 0 ns repeats forever");
 }

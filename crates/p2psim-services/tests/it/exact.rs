@@ -3,18 +3,18 @@
 use p2psim_kernel::{Dist, Param, SimTime};
 use p2psim_net::DropReason;
 use p2psim_services::{
-    Bootstrap, ConnectionManagerConfig, Kind, MsgIdx, ProducerConfig, PullGossipConfig, PushGossipConfig, Record,
-    Relay, Rounds, ServiceSpec, ValidationConfig, gossip_size,
+    Bootstrap, ConnectionManagerConfig, Kind, MaliciousGossipConfig, MsgIdx, ProducerConfig, PullGossipConfig,
+    PushGossipConfig, RangedPullGossipConfig, Record, Relay, Rounds, ServiceSpec, ValidationConfig, gossip_size,
 };
 
 use crate::{ms, p, ty, world};
 
 fn producer(ttl: u8) -> ServiceSpec {
-    ServiceSpec::Producer(ProducerConfig { init_ttl: Param::Const(f64::from(ttl)), ..ProducerConfig::default() })
+    ServiceSpec::from(ProducerConfig { init_ttl: Param::Const(f64::from(ttl)), ..ProducerConfig::default() })
 }
 
 fn push(relay: Relay) -> ServiceSpec {
-    ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["client".into()], relay, ..Default::default() })
+    ServiceSpec::from(PushGossipConfig { exclude_types: vec!["client".into()], relay, ..Default::default() })
 }
 
 fn rec(first_ms: f64, copies: u32, hops: u8) -> Option<Record> {
@@ -79,15 +79,15 @@ fn push_traffic_is_k_times_the_geometric_sum_without_duplicate_suppression() {
 #[test]
 fn validation_delays_acceptance_and_rejects_tampered_data() {
     let one_ms = Dist::sample(vec![1.0], None).unwrap();
-    let producer = ServiceSpec::Producer(ProducerConfig {
+    let producer = ServiceSpec::from(ProducerConfig {
         init_ttl: Param::Const(2.0),
         validation: Some(ValidationConfig { delay: one_ms, reject_tampered: true }),
         ..ProducerConfig::default()
     });
     // Client 2 → honest 0 → malicious 1 (fanout 2: original to one, altered to the other) → 3, 4.
-    let bad = ServiceSpec::MaliciousGossip(PushGossipConfig { fanout: Param::Const(2.0), ..Default::default() });
-    let honest =
-        ServiceSpec::PushGossip(PushGossipConfig { exclude_types: vec!["client".into()], ..Default::default() });
+    let bad =
+        ServiceSpec::from(MaliciousGossipConfig(PushGossipConfig { fanout: Param::Const(2.0), ..Default::default() }));
+    let honest = ServiceSpec::from(PushGossipConfig { exclude_types: vec!["client".into()], ..Default::default() });
     let types = vec![
         ty("peer", vec![("gossip", honest)]),
         ty("malicious", vec![("gossip", bad)]),
@@ -108,7 +108,7 @@ fn validation_delays_acceptance_and_rejects_tampered_data() {
 
 #[test]
 fn connection_manager_pings_the_quiet_and_drops_the_silent_after_max_silence() {
-    let cm = ServiceSpec::ConnectionManager(ConnectionManagerConfig::default());
+    let cm = ServiceSpec::from(ConnectionManagerConfig::default());
     let types = vec![ty("peer", vec![("cm", cm)])];
     let (mut k, mut w) = world(4, types, vec![0, 0, 0], &[(0, 1), (0, 2)], Bootstrap::Instant);
     assert!(w.control(&mut k).take_offline(p(2)));
@@ -129,7 +129,7 @@ fn connection_manager_pings_the_quiet_and_drops_the_silent_after_max_silence() {
 
 #[test]
 fn hello_bootstrap_makes_links_when_the_hellos_arrive() {
-    let cm = ServiceSpec::ConnectionManager(ConnectionManagerConfig::default());
+    let cm = ServiceSpec::from(ConnectionManagerConfig::default());
     let (mut k, mut w) = world(5, vec![ty("peer", vec![("cm", cm)])], vec![0, 0], &[(0, 1)], Bootstrap::Hello);
     assert!(!w.net().is_connected(p(0), p(1)));
     k.run_until(ms(0.999), &mut w).unwrap();
@@ -150,7 +150,7 @@ fn sync_pull(ranged: bool) -> ServiceSpec {
         rounds: Rounds::Synchronous { offset: 0.0 },
         ..Default::default()
     };
-    if ranged { ServiceSpec::RangedPullGossip(c) } else { ServiceSpec::PullGossip(c) }
+    if ranged { ServiceSpec::from(RangedPullGossipConfig(c)) } else { ServiceSpec::from(c) }
 }
 
 #[test]

@@ -12,7 +12,7 @@ use p2psim_kernel::{Seed, SimTime};
 use p2psim_net::{NetConfig, PeerId, Topology};
 use p2psim_services::{
     AntiEntropyConfig, Bootstrap, CheckedTypes, Direction, Event, InfectAndDieConfig, LossOfInterest, Rounds,
-    RumorMongeringConfig, ServiceId, ServiceSpec, World,
+    RumorMongering, RumorMongeringConfig, ServiceId, ServiceSpec, World,
 };
 
 use crate::{one_ms, ty};
@@ -51,7 +51,7 @@ fn synchronous() -> Rounds {
 }
 
 fn anti_entropy(direction: Direction) -> ServiceSpec {
-    ServiceSpec::AntiEntropy(AntiEntropyConfig {
+    ServiceSpec::from(AntiEntropyConfig {
         direction,
         round_time: Param::Const(ROUND_MS as f64),
         rounds: synchronous(),
@@ -157,7 +157,7 @@ fn rumor_mongering_residue_is_e_to_the_minus_traffic() {
         let mut diffs = Vec::new();
         let (mut s_sum, mut m_sum) = (0.0, 0.0);
         for seed in 0..24 {
-            let spec = ServiceSpec::RumorMongering(RumorMongeringConfig {
+            let spec = ServiceSpec::from(RumorMongeringConfig {
                 k: Param::Const(f64::from(k)),
                 feedback,
                 loss,
@@ -166,7 +166,11 @@ fn rumor_mongering_residue_is_e_to_the_minus_traffic() {
                 ..Default::default()
             });
             let w = run(n, spec, 300 + seed, 200);
-            assert_eq!(w.hot_peers(ServiceId(0)), Some(0), "the rumor died out");
+            assert_eq!(
+                w.protocol_states::<RumorMongering>(ServiceId(0)).map(RumorMongering::hot_peers),
+                Some(0),
+                "the rumor died out"
+            );
             let s = w.spread(ServiceId(0), p2psim_services::MsgIdx(0)).residue;
             let m = w.service_updates(ServiceId(0)) as f64 / f64::from(n);
             diffs.push(s - (-m).exp());
@@ -202,10 +206,8 @@ fn infect_and_die_residue_solves_the_fixed_point() {
     }
     let residues: Vec<f64> = (0..24)
         .map(|seed| {
-            let spec = ServiceSpec::InfectAndDie(InfectAndDieConfig {
-                fanout: Param::Const(f64::from(f)),
-                ..Default::default()
-            });
+            let spec =
+                ServiceSpec::from(InfectAndDieConfig { fanout: Param::Const(f64::from(f)), ..Default::default() });
             run(n, spec, 400 + seed, 50).spread(ServiceId(0), p2psim_services::MsgIdx(0)).residue
         })
         // A run where the rumor dies at the source (probability ~ s*^f) is the other branch of the
@@ -242,8 +244,12 @@ fn push_completes_in_log2_n_plus_ln_n_rounds_at_32000_peers() {
 fn rumor_s_m(n: u32, config: RumorMongeringConfig, seeds: u64, first_seed: u64) -> [(f64, f64); 2] {
     let (mut s, mut m) = (Vec::new(), Vec::new());
     for seed in 0..seeds {
-        let w = run(n, ServiceSpec::RumorMongering(config.clone()), first_seed + seed, 300);
-        assert_eq!(w.hot_peers(ServiceId(0)), Some(0), "the rumor died out");
+        let w = run(n, ServiceSpec::from(config.clone()), first_seed + seed, 300);
+        assert_eq!(
+            w.protocol_states::<RumorMongering>(ServiceId(0)).map(RumorMongering::hot_peers),
+            Some(0),
+            "the rumor died out"
+        );
         s.push(w.spread(ServiceId(0), p2psim_services::MsgIdx(0)).residue);
         m.push(w.service_updates(ServiceId(0)) as f64 / f64::from(n));
     }
@@ -305,7 +311,7 @@ fn rumor_mongering_reproduces_demers_tables_1_and_2() {
 fn push_completion_f(n: u32, f: u32, seeds: u64) -> Vec<f64> {
     (0..seeds)
         .map(|seed| {
-            let spec = ServiceSpec::AntiEntropy(AntiEntropyConfig {
+            let spec = ServiceSpec::from(AntiEntropyConfig {
                 direction: Direction::Push,
                 fanout: Param::Const(f64::from(f)),
                 round_time: Param::Const(ROUND_MS as f64),

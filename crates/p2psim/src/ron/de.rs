@@ -10,8 +10,12 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Visitor};
+use std::cell::RefCell;
 
+use p2psim_services::{Protocols, SERVICE_TOKEN, ServiceSpec};
+use serde::de::{self, Visitor};
+
+use super::access::{Enum, Map, Seq, ServiceSeed, Struct, Variant};
 use super::parse::{Field, Kind, Node, Pos};
 
 /// An error while reading values into types.
@@ -55,7 +59,7 @@ impl de::Error for DeError {
 type Result<T> = std::result::Result<T, DeError>;
 
 /// Places an error that has no position yet at `pos`: the innermost value that knows wins.
-fn at(pos: Pos) -> impl Fn(DeError) -> DeError {
+pub(super) fn at(pos: Pos) -> impl Fn(DeError) -> DeError {
     move |mut e| {
         e.pos.get_or_insert(pos);
         e
@@ -63,24 +67,62 @@ fn at(pos: Pos) -> impl Fn(DeError) -> DeError {
 }
 
 /// The content of a variant written without parentheses: an empty struct, an absent option.
-const EMPTY: Node = Node { kind: Kind::Absent, pos: Pos { line: 0, col: 0 } };
+pub(super) const EMPTY: Node = Node { kind: Kind::Absent, pos: Pos { line: 0, col: 0 } };
+
+/// What a read knows besides the tree: the protocols services may name, and the services read so
+/// far, which the reader puts in place of their placeholders once the value is read (see
+/// [`SERVICE_TOKEN`]).
+pub(crate) struct ReadCx<'p> {
+    pub(super) protocols: &'p Protocols,
+    services: RefCell<Vec<ServiceSpec>>,
+}
+
+impl<'p> ReadCx<'p> {
+    pub(crate) fn new(protocols: &'p Protocols) -> ReadCx<'p> {
+        ReadCx { protocols, services: RefCell::new(Vec::new()) }
+    }
+
+    /// The services read, by the number their placeholders hold.
+    pub(crate) fn into_services(self) -> Vec<ServiceSpec> {
+        self.services.into_inner()
+    }
+}
 
 /// Reads one value.
 pub(crate) struct NodeDe<'a> {
-    node: &'a Node,
+    pub(super) node: &'a Node,
     /// The field this value belongs to, if it is a struct field's value.
-    field: Option<&'a Field>,
+    pub(super) field: Option<&'a Field>,
     /// The fields of the struct that field is in, where the type says (for errors).
-    siblings: &'static [&'static str],
+    pub(super) siblings: &'static [&'static str],
+    pub(super) cx: &'a ReadCx<'a>,
 }
 
 impl<'a> NodeDe<'a> {
-    pub(crate) fn new(node: &'a Node) -> NodeDe<'a> {
-        NodeDe { node, field: None, siblings: &[] }
+    pub(crate) fn new(node: &'a Node, cx: &'a ReadCx<'a>) -> NodeDe<'a> {
+        NodeDe { node, field: None, siblings: &[], cx }
     }
 
-    fn of(node: &'a Node) -> NodeDe<'a> {
-        NodeDe { node, field: None, siblings: &[] }
+    /// Another value of the same read.
+    fn of(&self, node: &'a Node) -> NodeDe<'a> {
+        NodeDe { node, field: None, siblings: &[], cx: self.cx }
+    }
+
+    /// A service, `Name(…)`, read with the protocols it may name; the visitor is given the number
+    /// it is kept under.
+    fn service<V: Visitor<'a>>(self, v: V) -> Result<V::Value> {
+        let pos = self.node.pos;
+        let (name, content) = match &self.node.kind {
+            Kind::Ident(n) | Kind::Str(n) => (n.as_str(), None),
+            Kind::Named(n, body) => (n.as_str(), Some(&**body)),
+            _ => return Err(self.expected("a service, such as `PushGossip(fanout: 3)`")),
+        };
+        let variant = Variant { node: self.node, content, cx: self.cx };
+        let seed = ServiceSeed { name, protocols: self.cx.protocols };
+        let spec = de::VariantAccess::newtype_variant_seed(variant, seed).map_err(at(pos))?;
+        let mut services = self.cx.services.borrow_mut();
+        services.push(spec);
+        v.visit_u64((services.len() - 1) as u64).map_err(at(pos))
     }
 
     fn kind_name(&self) -> String {
@@ -193,13 +235,13 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
             Kind::Ident(i) if i == "inf" => v.visit_f64(f64::INFINITY),
             Kind::Ident(_) => v.visit_enum(Enum { de: self }),
             Kind::Named(n, body) if n == "Some" => match &body.kind {
-                Kind::Tuple(items) if items.len() == 1 => v.visit_some(NodeDe::of(&items[0])),
-                _ => v.visit_some(NodeDe::of(body)),
+                Kind::Tuple(items) if items.len() == 1 => v.visit_some(self.of(&items[0])),
+                _ => v.visit_some(self.of(body)),
             },
             Kind::Named(..) => v.visit_enum(Enum { de: self }),
-            Kind::Tuple(items) | Kind::List(items) => v.visit_seq(Seq { items: items.iter() }),
-            Kind::Fields(fields) => v.visit_map(Struct { fields: fields.iter(), value: None, names: &[] }),
-            Kind::Map(entries) => v.visit_map(Map { entries: entries.iter(), value: None }),
+            Kind::Tuple(items) | Kind::List(items) => v.visit_seq(Seq { items: items.iter(), cx: self.cx }),
+            Kind::Fields(fields) => v.visit_map(Struct { fields: fields.iter(), value: None, names: &[], cx: self.cx }),
+            Kind::Map(entries) => v.visit_map(Map { entries: entries.iter(), value: None, cx: self.cx }),
         }
         .map_err(at(pos))
     }
@@ -262,8 +304,8 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
             Kind::Ident(i) if i == "None" => v.visit_none(),
             Kind::Absent => v.visit_none(),
             Kind::Named(n, body) if n == "Some" => match &body.kind {
-                Kind::Tuple(items) if items.len() == 1 => v.visit_some(NodeDe::of(&items[0])),
-                _ => v.visit_some(NodeDe::of(body)),
+                Kind::Tuple(items) if items.len() == 1 => v.visit_some(self.of(&items[0])),
+                _ => v.visit_some(self.of(body)),
             },
             // A plain value where an option is expected is that value.
             _ => v.visit_some(self),
@@ -285,11 +327,14 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         }
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _: &'static str, v: V) -> Result<V::Value> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, v: V) -> Result<V::Value> {
+        if name == SERVICE_TOKEN {
+            return self.service(v);
+        }
         let pos = self.node.pos;
         match &self.node.kind {
             Kind::Named(_, body) => match &body.kind {
-                Kind::Tuple(items) if items.len() == 1 => v.visit_newtype_struct(NodeDe::of(&items[0])),
+                Kind::Tuple(items) if items.len() == 1 => v.visit_newtype_struct(self.of(&items[0])),
                 _ => v.visit_newtype_struct(self),
             },
             _ => v.visit_newtype_struct(self),
@@ -299,14 +344,16 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
         match self.elements() {
-            Some(items) => v.visit_seq(Seq { items: items.iter() }).map_err(at(self.node.pos)),
+            Some(items) => v.visit_seq(Seq { items: items.iter(), cx: self.cx }).map_err(at(self.node.pos)),
             None => Err(self.expected("a list `[…]` or a tuple `(…)`")),
         }
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value> {
         match self.elements() {
-            Some(items) if items.len() == len => v.visit_seq(Seq { items: items.iter() }).map_err(at(self.node.pos)),
+            Some(items) if items.len() == len => {
+                v.visit_seq(Seq { items: items.iter(), cx: self.cx }).map_err(at(self.node.pos))
+            }
             Some(items) => Err(DeError {
                 pos: Some(self.node.pos),
                 message: format!("expected a tuple of {len}, found one of {}", items.len()),
@@ -321,11 +368,13 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
 
     fn deserialize_map<V: Visitor<'de>>(self, v: V) -> Result<V::Value> {
         match &self.node.kind {
-            Kind::Map(entries) => v.visit_map(Map { entries: entries.iter(), value: None }).map_err(at(self.node.pos)),
+            Kind::Map(entries) => {
+                v.visit_map(Map { entries: entries.iter(), value: None, cx: self.cx }).map_err(at(self.node.pos))
+            }
             _ => match self.fields() {
-                Some(fields) => {
-                    v.visit_map(Struct { fields: fields.iter(), value: None, names: &[] }).map_err(at(self.node.pos))
-                }
+                Some(fields) => v
+                    .visit_map(Struct { fields: fields.iter(), value: None, names: &[], cx: self.cx })
+                    .map_err(at(self.node.pos)),
                 None => Err(self.expected("a map `{…}`")),
             },
         }
@@ -338,9 +387,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
         v: V,
     ) -> Result<V::Value> {
         match self.fields() {
-            Some(fields) => {
-                v.visit_map(Struct { fields: fields.iter(), value: None, names }).map_err(at(self.node.pos))
-            }
+            Some(fields) => v
+                .visit_map(Struct { fields: fields.iter(), value: None, names, cx: self.cx })
+                .map_err(at(self.node.pos)),
             None => Err(self.expected("a struct `(name: value, …)`")),
         }
     }
@@ -377,132 +426,6 @@ impl<'de> de::Deserializer<'de> for NodeDe<'de> {
     }
 }
 
-/// The fields of a struct, as a map from names to values.
-struct Struct<'a> {
-    fields: std::slice::Iter<'a, Field>,
-    value: Option<&'a Field>,
-    /// The type's field names, where it says them.
-    names: &'static [&'static str],
-}
-
-impl<'de> de::MapAccess<'de> for Struct<'de> {
-    type Error = DeError;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        let Some(f) = self.fields.next() else { return Ok(None) };
-        self.value = Some(f);
-        let key = de::value::BorrowedStrDeserializer::<DeError>::new(f.name.as_str());
-        seed.deserialize(key).map(Some).map_err(at(f.pos))
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        let f = self.value.take().expect("a value follows its key");
-        seed.deserialize(NodeDe { node: &f.value, field: Some(f), siblings: self.names })
-    }
-}
-
-/// The entries of a `{…}` map.
-struct Map<'a> {
-    entries: std::slice::Iter<'a, (Node, Node)>,
-    value: Option<&'a Node>,
-}
-
-impl<'de> de::MapAccess<'de> for Map<'de> {
-    type Error = DeError;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        let Some((k, v)) = self.entries.next() else { return Ok(None) };
-        self.value = Some(v);
-        seed.deserialize(NodeDe::of(k)).map(Some)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        seed.deserialize(NodeDe::of(self.value.take().expect("a value follows its key")))
-    }
-}
-
-/// The elements of a list or tuple.
-struct Seq<'a> {
-    items: std::slice::Iter<'a, Node>,
-}
-
-impl<'de> de::SeqAccess<'de> for Seq<'de> {
-    type Error = DeError;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        match self.items.next() {
-            Some(n) => seed.deserialize(NodeDe::of(n)).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
-    }
-}
-
-/// A variant: `Name`, `Name(…)`, or (JSON-style) `"Name"`.
-struct Enum<'a> {
-    de: NodeDe<'a>,
-}
-
-impl<'de> de::EnumAccess<'de> for Enum<'de> {
-    type Error = DeError;
-    type Variant = Variant<'de>;
-
-    fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Variant<'de>)> {
-        let node = self.de.node;
-        let (name, content) = match &node.kind {
-            Kind::Ident(n) | Kind::Str(n) => (n.as_str(), None),
-            Kind::Named(n, body) => (n.as_str(), Some(&**body)),
-            _ => unreachable!("deserialize_enum checked the kind"),
-        };
-        let key = de::value::BorrowedStrDeserializer::<DeError>::new(name);
-        let v = seed.deserialize(key).map_err(at(node.pos))?;
-        Ok((v, Variant { node, content }))
-    }
-}
-
-struct Variant<'a> {
-    node: &'a Node,
-    content: Option<&'a Node>,
-}
-
-impl<'de> de::VariantAccess<'de> for Variant<'de> {
-    type Error = DeError;
-
-    fn unit_variant(self) -> Result<()> {
-        match self.content.map(|c| &c.kind) {
-            None | Some(Kind::Unit | Kind::Absent) => Ok(()),
-            Some(_) => Err(DeError { pos: Some(self.node.pos), message: "this variant takes no value".into() }),
-        }
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
-        match self.content {
-            // `Name(value)`.
-            Some(Node { kind: Kind::Tuple(items), .. }) if items.len() == 1 => seed.deserialize(NodeDe::of(&items[0])),
-            // `Name(field: …)`, `Name()`: the value is a struct written in the variant's parentheses.
-            Some(c @ Node { kind: Kind::Fields(_) | Kind::Unit, .. }) => seed.deserialize(NodeDe::of(c)),
-            Some(c) => seed.deserialize(NodeDe::of(c)),
-            // `Name`: the value's defaults.
-            None => seed.deserialize(NodeDe::of(&EMPTY)).map_err(at(self.node.pos)),
-        }
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, len: usize, v: V) -> Result<V::Value> {
-        match self.content {
-            Some(c) => de::Deserializer::deserialize_tuple(NodeDe::of(c), len, v),
-            None => Err(DeError { pos: Some(self.node.pos), message: format!("this variant takes {len} values") }),
-        }
-    }
-
-    fn struct_variant<V: Visitor<'de>>(self, fields: &'static [&'static str], v: V) -> Result<V::Value> {
-        let c = self.content.unwrap_or(&EMPTY);
-        de::Deserializer::deserialize_struct(NodeDe::of(c), "", fields, v).map_err(at(self.node.pos))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;
@@ -512,7 +435,9 @@ mod tests {
 
     fn read<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T> {
         let node = parse(text).unwrap();
-        T::deserialize(NodeDe::new(&node))
+        let protocols = Protocols::new();
+        let cx = ReadCx::new(&protocols);
+        T::deserialize(NodeDe::new(&node, &cx))
     }
 
     #[derive(Debug, PartialEq, Deserialize)]

@@ -6,13 +6,23 @@
 //! line and column of the value it is about; unknown fields are refused in every type; and a plain
 //! number reads as a constant parameter.
 
+mod access;
 mod de;
+mod json;
 mod parse;
 
 use p2psim_kernel::Segment;
+use p2psim_services::{Protocols, ServiceSpec};
 use serde::de::DeserializeOwned;
 
-pub(crate) use parse::{Kind, Node, Pos};
+pub(crate) use parse::{Field, Kind, Node, Pos};
+
+/// What holds services, for the reader to put each in place once it is read (a service is read
+/// with the protocols it may name: see `p2psim_services::SERVICE_TOKEN`).
+pub(crate) trait Services {
+    /// Every service held, in any order.
+    fn services_mut(&mut self) -> Vec<&mut ServiceSpec>;
+}
 
 /// A file read into a tree.
 #[derive(Clone, Debug)]
@@ -33,10 +43,33 @@ impl Source {
         parse::parse(text).map(|root| Source { root }).map_err(|e| ReadError { pos: e.pos, message: e.message })
     }
 
-    /// Reads the tree into a `T`.
-    pub(crate) fn read<T: DeserializeOwned>(&self) -> Result<T, ReadError> {
-        T::deserialize(de::NodeDe::new(&self.root))
-            .map_err(|e| ReadError { pos: e.pos.unwrap_or(self.root.pos), message: e.message })
+    /// Parses JSON text in the shapes serde gives values (see [`json`]).
+    pub(crate) fn parse_json(text: &str) -> Result<Source, ReadError> {
+        let mut source = Source::parse(text)?;
+        json::from_json_tree(&mut source.root);
+        Ok(source)
+    }
+
+    /// The tree as JSON text (see [`json`]).
+    pub(crate) fn to_json(&self) -> String {
+        let mut out = String::new();
+        json::write(&self.root, &mut out);
+        out
+    }
+
+    /// Reads the tree into a `T` whose services may name `protocols`.
+    pub(crate) fn read<T: DeserializeOwned + Services>(&self, protocols: &Protocols) -> Result<T, ReadError> {
+        let cx = de::ReadCx::new(protocols);
+        let mut value = T::deserialize(de::NodeDe::new(&self.root, &cx))
+            .map_err(|e| ReadError { pos: e.pos.unwrap_or(self.root.pos), message: e.message })?;
+        let mut read: Vec<Option<ServiceSpec>> = cx.into_services().into_iter().map(Some).collect();
+        for spec in value.services_mut() {
+            if let Some(k) = spec.placeholder_index() {
+                *spec = read[k].take().expect("each service read is kept once, under its own number");
+            }
+        }
+        debug_assert!(read.iter().all(Option::is_none), "every service read was put in place");
+        Ok(value)
     }
 
     /// Where the value at `path` is: as deep as the path can be followed (a field the file leaves

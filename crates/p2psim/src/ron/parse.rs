@@ -441,6 +441,20 @@ impl Parser<'_> {
             Some('\\') => Ok('\\'),
             Some('"') => Ok('"'),
             Some('\'') => Ok('\''),
+            // JSON's escapes, for JSON text read as RON.
+            Some('/') => Ok('/'),
+            Some('b') => Ok('\u{8}'),
+            Some('f') => Ok('\u{c}'),
+            Some('u') if self.peek() != Some('{') => {
+                let mut hex = String::new();
+                for _ in 0..4 {
+                    hex.extend(self.bump());
+                }
+                u32::from_str_radix(&hex, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .ok_or(SyntaxError { pos, message: format!("`\\u{hex}` is not a character") })
+            }
             Some('u') => {
                 self.expect('{')?;
                 let mut hex = String::new();

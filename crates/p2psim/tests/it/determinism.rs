@@ -1,7 +1,6 @@
 //! Same experiment and seed: byte-identical summary; another seed: a different one; chunked runs
 //! equal one run.
 
-use p2psim::Simulation;
 use p2psim::kernel::SimTime;
 
 use crate::{example, summary_json};
@@ -22,7 +21,7 @@ fn same_seed_gives_byte_identical_summaries_and_another_seed_differs() {
 fn a_run_in_chunks_equals_one_run() {
     let (_, exp) = example("faults-push");
     let one = summary_json(&exp);
-    let mut sim = Simulation::new(&exp).unwrap();
+    let mut sim = crate::sim(&exp);
     for t in [1, 999, 1000, 1001, 2500, 4321, 5999] {
         sim.run_until(SimTime::from_millis(t)).unwrap();
     }
@@ -33,10 +32,10 @@ fn a_run_in_chunks_equals_one_run() {
 #[test]
 fn a_run_under_an_event_budget_stops_there_and_continues_exactly() {
     let (_, exp) = example("faults-push");
-    let mut whole = Simulation::new(&exp).unwrap();
+    let mut whole = crate::sim(&exp);
     whole.run().unwrap();
     let end = SimTime::from_millis(exp.until_ms);
-    let mut sim = Simulation::new(&exp).unwrap();
+    let mut sim = crate::sim(&exp);
     let mut stops = 0;
     while !sim.run_until_at_most(end, 997).unwrap() {
         stops += 1;

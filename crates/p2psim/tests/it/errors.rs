@@ -1,15 +1,15 @@
 //! Every kind of bad input gets one clear error naming the file, the line and column where there is
 //! one, and the field. Never a panic.
 
-use p2psim::{Error, Experiment, Simulation};
+use p2psim::{Error, Experiment};
 
 use crate::example;
 
 /// Loads `text` as if from `bad.ron` and returns the error. Every check is made when the file is
 /// read: what reads, builds.
 fn error_of(text: &str) -> Error {
-    match Experiment::from_ron(text, "bad.ron") {
-        Ok(exp) => panic!("accepted; it builds: {}", Simulation::new(&exp).is_ok()),
+    match crate::read(text, "bad.ron") {
+        Ok(exp) => panic!("accepted; it builds: {}", p2psim::Scenario::new(&exp).is_ok()),
         Err(e) => e,
     }
 }
@@ -90,28 +90,28 @@ fn out_of_range_numbers_are_named() {
     let e = error_of(&snapshots("0.001"));
     assert!(e.to_string().contains("analysis.snapshot_every_ms: 0.001 ms over until_ms"), "{e}");
     assert!(e.to_string().contains("at most 10000 are allowed"), "{e}");
-    let until = Experiment::from_ron(&snapshots("1"), "ok.ron").expect("one frame a ms is accepted").until_ms;
+    let until = crate::read(&snapshots("1"), "ok.ron").expect("one frame a ms is accepted").until_ms;
     let least = until.div_ceil(p2psim::MAX_SNAPSHOTS - 1);
     assert!(e.to_string().contains(&format!("take one every {least} ms or more")), "{e}");
     // The boundary: `until / every` snapshots after the first, at most MAX_SNAPSHOTS in all.
     let edge = until as f64 / p2psim::MAX_SNAPSHOTS as f64;
-    assert!(Experiment::from_ron(&snapshots(&format!("{edge}")), "bad.ron").is_err());
-    Experiment::from_ron(&snapshots(&format!("{}", edge * 1.001)), "ok.ron").expect("just under the limit");
-    assert!(Experiment::from_ron(&snapshots(&(least - 1).to_string()), "bad.ron").is_err());
+    assert!(crate::read(&snapshots(&format!("{edge}")), "bad.ron").is_err());
+    crate::read(&snapshots(&format!("{}", edge * 1.001)), "ok.ron").expect("just under the limit");
+    assert!(crate::read(&snapshots(&(least - 1).to_string()), "bad.ron").is_err());
 }
 
 #[test]
 fn files_that_cannot_be_read_say_so() {
-    let e = Experiment::load(std::path::Path::new("/nonexistent/x.ron")).unwrap_err();
+    let e = Experiment::load(std::path::Path::new("/nonexistent/x.ron"), &p2psim::Protocols::new()).unwrap_err();
     assert_eq!(e.to_string(), "/nonexistent/x.ron: no such file");
     assert!(e.is_input(), "a missing input file is bad input");
-    let e = Experiment::load(std::path::Path::new("/")).unwrap_err();
+    let e = Experiment::load(std::path::Path::new("/"), &p2psim::Protocols::new()).unwrap_err();
     assert_eq!(e.to_string(), "/: is a folder, not a file");
     let dir = std::env::temp_dir().join(format!("p2psim-utf8-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bad.ron");
     std::fs::write(&file, b"Experiment(\n  name: \"\xff\"").unwrap();
-    let e = Experiment::load(&file).unwrap_err();
+    let e = Experiment::load(&file, &p2psim::Protocols::new()).unwrap_err();
     assert_eq!(e.to_string(), format!("{}:2:10: not UTF-8 text", file.display()));
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -119,8 +119,8 @@ fn files_that_cannot_be_read_say_so() {
 #[test]
 fn loss_between_names_known_locations_and_probabilities() {
     let ok = gossip_with("analysis: (),", "network: (loss_between: [(\"Ohio\", \"Tokyo\", 0.2)]),\n    analysis: (),");
-    let exp = Experiment::from_ron(&ok, "ok.ron").unwrap();
-    let mut sim = Simulation::new(&exp).unwrap();
+    let exp = crate::read(&ok, "ok.ron").unwrap();
+    let mut sim = crate::sim(&exp);
     sim.run().unwrap();
     assert!(sim.world().net().counters().dropped(p2psim_net::DropReason::Lost) > 0, "Ohio–Tokyo messages are lost");
     let e = error_of(&ok.replace("\"Tokyo\", 0.2", "\"Mars\", 0.2"));

@@ -1,7 +1,7 @@
 //! Known copies counted when sent (`network.account_known_copies`) give exactly the results of
 //! every copy as an event: the same summary (but for the event counts), the same tables.
 
-use p2psim::{Experiment, Simulation};
+use p2psim::Experiment;
 
 /// The million-peer push scenario shrunk: first-copy push over a random regular graph, unlimited
 /// bandwidth, no faults, so most copies are known duplicates when sent.
@@ -13,7 +13,7 @@ fn small(peers: u32, degree: u32, messages: u32, seed: u64) -> Experiment {
         .replace("RandomRegular(degree: 8)", &format!("RandomRegular(degree: {degree})"))
         .replace("times: Some(100)", &format!("times: Some({messages})"))
         .replace("monitors: false", "monitors: true");
-    let mut exp = Experiment::from_ron(&text, path).unwrap();
+    let mut exp = crate::read(&text, path).unwrap();
     exp.seed = seed;
     exp
 }
@@ -21,9 +21,9 @@ fn small(peers: u32, degree: u32, messages: u32, seed: u64) -> Experiment {
 /// Every output of a run, as text, with the event counts set apart.
 fn outputs(exp: &Experiment) -> (String, u64, u64) {
     let dir = std::env::temp_dir().join(format!("p2psim-known-{}-{}", std::process::id(), exp.seed));
-    let mut sim = Simulation::new(exp).unwrap();
+    let mut sim = crate::sim(exp);
     sim.run().unwrap();
-    let summary = p2psim::write_folder_atomically(&dir, &[], |d| p2psim::write_results(&sim, d)).unwrap();
+    let summary = crate::write(&sim, &dir).unwrap();
     let mut text = String::new();
     for f in ["delays.csv", "copies.csv", "traffic.csv", "convergence.csv"] {
         text += &std::fs::read_to_string(dir.join(f)).unwrap();
@@ -65,7 +65,7 @@ fn counting_known_copies_when_sent_changes_nothing_but_the_events() {
 fn faults_or_connection_managers_keep_every_copy_an_event() {
     let mut exp = small(200, 6, 5, 4);
     exp.faults = crate::example("faults-push").1.faults;
-    let mut sim = Simulation::new(&exp).unwrap();
+    let mut sim = crate::sim(&exp);
     sim.run().unwrap();
     assert_eq!(sim.world().net().counters().accounted, 0);
 }

@@ -2,7 +2,7 @@
 //! heard from lately (as P2PSimpy's does), and does not drop links for the silence its own outage
 //! caused (P2PSimpy's oddity D2).
 
-use p2psim::{Experiment, Simulation};
+use p2psim::Simulation;
 use p2psim_net::PeerId;
 use p2psim_services::Kind;
 
@@ -27,8 +27,8 @@ fn run(down: u32, until: u32) -> Simulation {
     analysis: (plots: false),
 )"#
     );
-    let exp = Experiment::from_ron(&text, "liveness.ron").unwrap();
-    let mut sim = Simulation::new(&exp).unwrap();
+    let exp = crate::read(&text, "liveness.ron").unwrap();
+    let mut sim = crate::sim(&exp);
     sim.run().unwrap();
     sim
 }

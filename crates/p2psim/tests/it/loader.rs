@@ -1,7 +1,6 @@
 //! Save and load round-trip exactly; mutated and random files give an error or a valid
 //! experiment, never a panic.
 
-use p2psim::{Experiment, Simulation};
 use proptest::prelude::*;
 
 use crate::example;
@@ -13,7 +12,7 @@ fn save_and_load_round_trip_exactly() {
     for name in NAMES {
         let (_, exp) = example(name);
         let saved = exp.to_ron();
-        let back = Experiment::from_ron(&saved, "saved.ron").unwrap();
+        let back = crate::read(&saved, "saved.ron").unwrap();
         assert_eq!(back, exp, "{name}");
         assert_eq!(back.to_ron(), saved, "{name}: saving is stable");
     }
@@ -24,7 +23,7 @@ fn save_and_load_round_trip_exactly() {
 /// The run is bounded by an event budget as well as by time: a mutation may turn a producer's
 /// rate into 1e12 messages a second, a valid experiment that no machine can finish.
 fn exercise(text: &str) {
-    let loaded = Experiment::from_ron(text, "mutated.ron");
+    let loaded = crate::read(text, "mutated.ron");
     if let Err(e) = &loaded {
         // Every error on input names the file and the line and column.
         assert!(
@@ -35,7 +34,7 @@ fn exercise(text: &str) {
     if let Ok(exp) = loaded {
         let peers: u64 = exp.peers.iter().map(|g| u64::from(g.count)).sum();
         if peers <= 200 && exp.until_ms <= 20_000 {
-            let mut sim = Simulation::new(&exp).expect("an experiment that loads builds");
+            let mut sim = crate::sim(&exp);
             let until = p2psim::kernel::SimTime::from_millis(exp.until_ms.min(2_000));
             sim.run_until_at_most(until, 100_000).unwrap();
         }
@@ -113,7 +112,7 @@ proptest! {
 
     #[test]
     fn random_text_is_an_error(text in "\\PC{0,200}") {
-        prop_assert!(Experiment::from_ron(&text, "random.ron").is_err());
+        prop_assert!(crate::read(&text, "random.ron").is_err());
     }
 }
 
@@ -137,7 +136,7 @@ fn an_unknown_field_anywhere_is_refused_at_its_place() {
                 continue;
             }
             let mutated = format!("{}zz_unknown: 1, {}", &text[..=i], &text[i + 1..]);
-            let e = Experiment::from_ron(&mutated, "u.ron").expect_err("an unknown field");
+            let e = crate::read(&mutated, "u.ron").expect_err("an unknown field");
             let line = text[..i].matches('\n').count() + 1;
             assert!(e.to_string().starts_with(&format!("u.ron:{line}:")), "{name}: {e}");
             assert!(e.to_string().contains("unknown field `zz_unknown`"), "{name}: {e}");

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use p2psim::{Experiment, Simulation, report};
+use p2psim::{Simulation, report};
 use p2psim_net::PeerId;
 
 const N: u32 = 300;
@@ -28,8 +28,8 @@ fn flood(seed: u64) -> Simulation {
     analysis: (plots: false),
 )"#
     );
-    let exp = Experiment::from_ron(&text, "flood.ron").unwrap();
-    let mut sim = Simulation::new(&exp).unwrap();
+    let exp = crate::read(&text, "flood.ron").unwrap();
+    let mut sim = crate::sim(&exp);
     sim.run().unwrap();
     sim
 }

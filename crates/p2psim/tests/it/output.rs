@@ -1,15 +1,15 @@
 //! What a run writes: the per-peer tables follow `analysis.peer_tables`; the per-second traffic
 //! is always there and agrees with the per-peer table it summarises.
 
-use p2psim::{Experiment, PeerTables, Simulation};
+use p2psim::{Experiment, PeerTables};
 
 use crate::example;
 
 fn written(exp: &Experiment, tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("p2psim-output-{}-{tag}", std::process::id()));
-    let mut sim = Simulation::new(exp).unwrap();
+    let mut sim = crate::sim(exp);
     sim.run().unwrap();
-    p2psim::write_folder_atomically(&dir, &[], |d| p2psim::write_results(&sim, d)).unwrap();
+    crate::write(&sim, &dir).unwrap();
     dir
 }
 

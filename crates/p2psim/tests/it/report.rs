@@ -4,7 +4,7 @@
 //! columns stay sparse (services of more than 4096 peers start sparse) and delays tie.
 
 use p2psim::analysis::{CONVERGENCE_FRACTIONS, mean, quantile};
-use p2psim::{Experiment, Simulation, report};
+use p2psim::{Simulation, report};
 
 /// Push gossip over `peers` peers with loss, so that some cells stay empty; messages from several
 /// producers, some reaching few peers (sparse columns).
@@ -26,8 +26,8 @@ fn lossy(peers: u32, seed: u64, ttl: u32) -> Simulation {
     analysis: (plots: false),
 )"#
     );
-    let exp = Experiment::from_ron(&text, "lossy.ron").unwrap();
-    let mut sim = Simulation::new(&exp).unwrap();
+    let exp = crate::read(&text, "lossy.ron").unwrap();
+    let mut sim = crate::sim(&exp);
     sim.run().unwrap();
     sim
 }

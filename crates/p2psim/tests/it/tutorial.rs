@@ -13,7 +13,7 @@ fn pull_takes_longer_and_costs_less_bandwidth_than_push() {
             let (_, mut exp) = example(name);
             exp.seed = seed;
             exp.analysis.snapshot_every_ms = None;
-            let mut sim = p2psim::Simulation::new(&exp).unwrap();
+            let mut sim = crate::sim(&exp);
             sim.run().unwrap();
             p2psim::report(&sim).0
         };
@@ -27,7 +27,7 @@ fn pull_takes_longer_and_costs_less_bandwidth_than_push() {
 fn validation_keeps_altered_data_out_of_honest_storages() {
     let (_, exp) = example("byzantine");
     let count_tampered = |exp: &p2psim::Experiment| {
-        let mut sim = p2psim::Simulation::new(exp).unwrap();
+        let mut sim = crate::sim(exp);
         sim.run().unwrap();
         let w = sim.world();
         let slot = sim.gossip_service().unwrap();
@@ -44,8 +44,8 @@ fn validation_keeps_altered_data_out_of_honest_storages() {
     let mut open = exp.clone();
     for t in &mut open.peer_types {
         for (_, s) in &mut t.services {
-            if let p2psim::services::ServiceSpec::Producer(c) = s {
-                c.validation = None;
+            if let Some(c) = s.config::<p2psim::services::ProducerConfig>() {
+                *s = p2psim::services::ProducerConfig { validation: None, ..c.clone() }.into();
             }
         }
     }

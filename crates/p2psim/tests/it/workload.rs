@@ -1,7 +1,7 @@
 //! The workload (messages injected at peers, without producers) and edges named by type and
 //! index.
 
-use p2psim::{Error, Experiment, Simulation};
+use p2psim::{Error, Simulation};
 use p2psim_kernel::SimTime;
 use p2psim_net::PeerId;
 
@@ -29,8 +29,8 @@ fn experiment(workload: &str, extra: &str) -> String {
 }
 
 fn run(text: &str) -> Simulation {
-    let exp = Experiment::from_ron(text, "w.ron").unwrap();
-    let mut sim = Simulation::new(&exp).unwrap();
+    let exp = crate::read(text, "w.ron").unwrap();
+    let mut sim = crate::sim(&exp);
     sim.run().unwrap();
     sim
 }
@@ -107,7 +107,7 @@ fn poisson_injections_have_exponential_gaps() {
 }
 
 fn error(text: &str) -> Error {
-    Experiment::from_ron(text, "w.ron").unwrap_err()
+    crate::read(text, "w.ron").unwrap_err()
 }
 
 #[test]

@@ -18,7 +18,7 @@
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use p2psim::Error;
 
 /// The file in every output folder that says p2psim wrote it, and what it holds.
 pub const MARKER: &str = ".p2psim-output";

@@ -5,12 +5,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use p2psim::{Error, Protocols, RunKey, SWEEP_FILE, Simulation, Sweep, SweepSpec};
+
 use super::gather::gather;
-use super::spec::{RunKey, SWEEP_FILE, SweepSpec};
-use crate::error::Error;
-use crate::experiment::Experiment;
 use crate::outdir::{Lock, remove_stale, write_file_atomically};
-use crate::simulation::Simulation;
 
 /// What a sweep did.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,7 +50,8 @@ pub(crate) fn valid_result(path: &Path) -> bool {
 ///
 /// An existing folder that is not empty and records no sweep is refused: p2psim writes into
 /// folders it made.
-pub fn prepare(spec: &SweepSpec, base: &Experiment, out: &Path) -> Result<(Lock, Vec<RunKey>, Vec<RunKey>), Error> {
+pub fn prepare(sweep: &Sweep, out: &Path, protocols: &Protocols) -> Result<(Lock, Vec<RunKey>, Vec<RunKey>), Error> {
+    let spec = &sweep.spec;
     let recorded = out.join(SWEEP_FILE);
     if let Ok(meta) = std::fs::symlink_metadata(out) {
         if !meta.is_dir() || meta.file_type().is_symlink() {
@@ -71,10 +70,10 @@ pub fn prepare(spec: &SweepSpec, base: &Experiment, out: &Path) -> Result<(Lock,
     }
     std::fs::create_dir_all(out.join("runs")).map_err(|e| io(out, e))?;
     let lock = Lock::acquire(out)?;
-    let text = spec.with_inline_base(base).to_ron();
+    let text = spec.with_inline_base(&sweep.base).to_ron();
     if recorded.is_file() {
-        let (old, old_base) = SweepSpec::load(&recorded)?;
-        if old.with_inline_base(&old_base).to_ron() != text {
+        let old = Sweep::load(&recorded, protocols)?;
+        if old.spec.with_inline_base(&old.base).to_ron() != text {
             return Err(Error::Refused {
                 path: out.display().to_string(),
                 message: "this folder holds the results of a different sweep (another base, parameters, seeds or \
@@ -104,35 +103,27 @@ pub fn missing_runs(spec: &SweepSpec, out: &Path) -> Vec<RunKey> {
 }
 
 /// Runs one run of the sweep and writes its result into `out`.
-pub fn run_one(spec: &SweepSpec, base: &Experiment, out: &Path, run: RunKey) -> Result<(), Error> {
-    let points = spec.points();
-    let point = points.get(run.point).ok_or_else(|| {
-        Error::input("run", format!("point {} does not exist: the sweep has {}", run.point, points.len()))
-    })?;
-    let exp = spec.experiment(base, point, run.seed)?;
-    let mut sim = Simulation::new(&exp)?;
+pub fn run_one(sweep: &Sweep, out: &Path, run: RunKey) -> Result<(), Error> {
+    let mut sim = Simulation::new(sweep.scenario(run)?);
     sim.run()?;
-    write_file_atomically(&run_file(out, &run), &crate::output::report(&sim).0.to_json())
+    write_file_atomically(&run_file(out, &run), &p2psim::report(&sim).0.to_json())
 }
 
 /// Runs `runs` of the sweep into `out` on `jobs` threads. Every run is tried, even after one
 /// fails, so that one bad run costs no others; `done(run, outcome)` is told of each. Returns the
 /// first failure, in run order.
 pub fn run_runs(
-    spec: &SweepSpec,
-    base: &Experiment,
+    sweep: &Sweep,
     out: &Path,
     runs: &[RunKey],
     jobs: usize,
     done: &(dyn Fn(RunKey, &Result<(), Error>) + Sync),
 ) -> Result<(), Error> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build().map_err(|e| io(out, e))?;
-    // The protocols registered on this thread, in force on the pool's threads too.
-    let protocols = p2psim_services::Catalog::in_force();
     let outcomes: Vec<Result<(), Error>> = pool.install(|| {
         runs.par_iter()
             .map(|&r| {
-                let outcome = protocols.scope(|| run_one(spec, base, out, r));
+                let outcome = run_one(sweep, out, r);
                 done(r, &outcome);
                 outcome
             })
@@ -145,17 +136,18 @@ pub fn run_runs(
 /// writes `runs.csv`, `points.csv` and the plots (see [`gather`]). `progress(done, total)` is
 /// called after each run.
 pub fn run_sweep(
-    spec: &SweepSpec,
-    base: &Experiment,
+    sweep: &Sweep,
     out: &Path,
     jobs: usize,
+    protocols: &Protocols,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SweepOutcome, Error> {
-    let (_lock, missing, recomputed) = prepare(spec, base, out)?;
+    let (_lock, missing, recomputed) = prepare(sweep, out, protocols)?;
+    let spec = &sweep.spec;
     let total = spec.runs().len();
     let reused = total - missing.len();
     let done = std::sync::atomic::AtomicUsize::new(reused);
-    run_runs(spec, base, out, &missing, jobs, &|_, _| {
+    run_runs(sweep, out, &missing, jobs, &|_, _| {
         progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
     })?;
     let (runs_csv, points_csv) = gather(spec, out)?;

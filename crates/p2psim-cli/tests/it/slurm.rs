@@ -195,9 +195,9 @@ fn a_slurm_sweep_equals_a_local_one_reports_a_failed_task_and_resubmits_only_wha
     // One result cannot be written (a folder sits at its path): its task fails, the merge runs anyway
     // and reports that task, and the client says so. (The folder records this sweep, as one that
     // p2psim started would, so that it is not refused as somebody else's.)
-    let (spec, base) = p2psim::SweepSpec::load(&file).unwrap();
+    let sweep = p2psim::Sweep::load(&file, &p2psim::Protocols::new()).unwrap();
     std::fs::create_dir_all(remote.join("runs/p0001-s2.json")).unwrap();
-    std::fs::write(remote.join(p2psim::SWEEP_FILE), spec.with_inline_base(&base).to_ron()).unwrap();
+    std::fs::write(remote.join(p2psim::SWEEP_FILE), sweep.spec.with_inline_base(&sweep.base).to_ron()).unwrap();
     let submit = || {
         p2psim()
             .arg("sweep")

@@ -6,16 +6,13 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use super::{log, progress};
-use crate::error::Error;
-use crate::estimate::Limits;
-use crate::experiment::Experiment;
+use p2psim::analysis::Summary;
+use p2psim::kernel::SimTime;
+use p2psim::overrides::{apply, parse_setting};
+use p2psim::{Error, Experiment, Limits, Protocols, Scenario, Simulation};
+
 use crate::outdir::{check_output, write_folder_atomically};
-use crate::overrides::{apply, parse_setting};
-use crate::scenario::Scenario;
-use crate::simulation::Simulation;
-use p2psim_analysis::Summary;
-use p2psim_kernel::SimTime;
+use crate::{log, progress};
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
@@ -48,10 +45,11 @@ pub(crate) struct Args {
     seeds: u32,
 }
 
-/// The seeds-and-settings changes of the command line, applied to an experiment and checked.
-fn configured(exp: Experiment, args: &Args) -> Result<Experiment, Error> {
+/// The seeds-and-settings changes of the command line, applied to an experiment and checked:
+/// the scenario everything after runs, checked once.
+fn configured(exp: Experiment, args: &Args, protocols: &Protocols) -> Result<Scenario, Error> {
     let settings: Vec<_> = args.set.iter().map(|s| parse_setting(s)).collect::<Result<_, _>>()?;
-    let mut exp = apply(&exp, &settings)?;
+    let mut exp = apply(&exp, &settings, protocols)?;
     if let Some(seed) = args.seed {
         exp.seed = seed;
     }
@@ -65,7 +63,7 @@ fn configured(exp: Experiment, args: &Args) -> Result<Experiment, Error> {
     if !args.force {
         scenario.estimate().check(&Limits::this_machine())?;
     }
-    Ok(exp)
+    Ok(scenario)
 }
 
 /// Times of one run: the simulation, and the report (tables, summary, plots).
@@ -76,10 +74,11 @@ struct Timed {
     report_s: f64,
 }
 
-/// Runs `exp` into `dir` (a staging folder), with a progress bar on a terminal.
-fn run_into(exp: &Experiment, dir: &Path, log_level: Option<&str>) -> Result<Timed, Error> {
+/// Runs `scenario` into `dir` (a staging folder), with a progress bar on a terminal.
+fn run_into(scenario: &Scenario, dir: &Path, log_level: Option<&str>) -> Result<Timed, Error> {
     let start = Instant::now();
-    let mut sim = Simulation::new(exp)?;
+    let exp = scenario.experiment();
+    let mut sim = Simulation::new(scenario.clone());
     let until = SimTime::from_millis(exp.until_ms);
     let bar = progress::bar(100, "{prefix:>14} [{bar:40}] {pos}% {elapsed} (eta {eta})", &exp.name);
     let step = |sim: &mut Simulation| -> Result<(), Error> {
@@ -97,13 +96,15 @@ fn run_into(exp: &Experiment, dir: &Path, log_level: Option<&str>) -> Result<Tim
     bar.finish_and_clear();
     let simulation_s = start.elapsed().as_secs_f64();
     let report = Instant::now();
-    let summary = crate::output::write_results(&sim, dir)?;
+    let summary = p2psim::write_results(&sim, dir)?;
     Ok(Timed { summary, events: sim.events(), simulation_s, report_s: report.elapsed().as_secs_f64() })
 }
 
 #[allow(clippy::print_stdout, reason = "the command reports to its user")]
 fn describe(t: &Timed) {
     let s = &t.summary;
+    // Read by key from the one table of figures, as summary.json is.
+    let n = |key: &str| s.number(key).expect("a figure of the summary");
     let times = format!("simulation {:.3} s, report {:.3} s", t.simulation_s, t.report_s);
     if s.messages_produced == 0 {
         println!(
@@ -111,9 +112,9 @@ fn describe(t: &Timed) {
             s.experiment,
             s.peers.values().sum::<usize>(),
             t.events,
-            s.links,
-            s.mean_degree,
-            s.bytes_per_s_per_peer.0
+            n("links"),
+            n("mean_degree"),
+            n("bytes_per_s_per_peer.mean")
         );
         return;
     }
@@ -123,12 +124,12 @@ fn describe(t: &Timed) {
         s.peers.values().sum::<usize>(),
         s.messages_produced,
         t.events,
-        100.0 * s.delivery_ratio,
-        s.delay_ms.mean,
-        s.delay_ms.p99,
-        s.hops.0,
-        s.rmr,
-        s.bytes_per_s_per_peer.0,
+        100.0 * n("delivery_ratio"),
+        n("delay_ms.mean"),
+        n("delay_ms.p99"),
+        n("hops.mean"),
+        n("relative_message_redundancy"),
+        n("bytes_per_s_per_peer.mean"),
     );
 }
 
@@ -139,20 +140,21 @@ fn default_out(file: &Path) -> PathBuf {
 }
 
 #[allow(clippy::print_stdout, reason = "the command reports to its user")]
-pub(crate) fn run(args: Args) -> Result<(), Error> {
+pub(crate) fn run(args: Args, protocols: &Protocols) -> Result<(), Error> {
     match &args.file {
         Some(file) => {
-            let text = crate::experiment::read_text(file)?;
+            let text = p2psim::read_text(file)?;
             let name = file.display().to_string();
-            let exp = configured(Experiment::from_ron(&text, &name)?, &args).map_err(|e| e.in_file(&name, &text))?;
+            let exp = Experiment::from_ron(&text, &name, protocols)?;
+            let scenario = configured(exp, &args, protocols).map_err(|e| e.in_file(&name, &text))?;
             let out = args.out.clone().unwrap_or_else(|| default_out(file));
             check_output(&out, &[file])?;
-            let timed = write_folder_atomically(&out, &[file], |dir| run_into(&exp, dir, args.log.as_deref()))?;
+            let timed = write_folder_atomically(&out, &[file], |dir| run_into(&scenario, dir, args.log.as_deref()))?;
             describe(&timed);
             println!("results in {}", out.display());
             Ok(())
         }
-        None => default(&args),
+        None => default(&args, protocols),
     }
 }
 
@@ -185,9 +187,12 @@ fn interval(xs: &[f64]) -> (f64, f64) {
 }
 
 #[allow(clippy::print_stdout, reason = "the command reports to its user")]
-fn default(args: &Args) -> Result<(), Error> {
-    let push = configured(Experiment::from_ron(crate::experiments::FAULTS_PUSH, "faults-push.ron")?, args)?;
-    let pull = configured(Experiment::from_ron(crate::experiments::FAULTS_PULL, "faults-pull.ron")?, args)?;
+fn default(args: &Args, protocols: &Protocols) -> Result<(), Error> {
+    let read = |text: &str, file: &str| -> Result<Scenario, Error> {
+        configured(Experiment::from_ron(text, file, protocols)?, args, protocols).map_err(|e| e.in_file(file, text))
+    };
+    let push = read(p2psim::experiments::FAULTS_PUSH, "faults-push.ron")?;
+    let pull = read(p2psim::experiments::FAULTS_PULL, "faults-pull.ron")?;
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("out/default"));
     check_output(&out, &[])?;
     if args.seeds == 0 {
@@ -198,14 +203,10 @@ fn default(args: &Args) -> Result<(), Error> {
     let pairs: Vec<Result<(u64, [f64; 3]), Error>> = (1..=u64::from(args.seeds))
         .into_par_iter()
         .map(|seed| {
-            let summary = |exp: &Experiment| -> Result<Summary, Error> {
-                let mut exp = exp.clone();
-                exp.seed = seed;
-                exp.analysis.plots = false;
-                exp.analysis.snapshot_every_ms = None;
-                let mut sim = Simulation::new(&exp)?;
+            let summary = |scenario: &Scenario| -> Result<Summary, Error> {
+                let mut sim = Simulation::new(scenario.with_seed(seed).numbers_only());
                 sim.run()?;
-                Ok(crate::output::report(&sim).0)
+                Ok(p2psim::report(&sim).0)
             };
             Ok((seed, ratios(&summary(&push)?, &summary(&pull)?)))
         })
@@ -226,7 +227,7 @@ fn default(args: &Args) -> Result<(), Error> {
         std::fs::write(dir.join("ratios.csv"), csv).map_err(|e| Error::io(&dir.join("ratios.csv"), e))?;
         let stats: Vec<(f64, f64)> =
             (0..3).map(|i| interval(&pairs.iter().map(|p| p.1[i]).collect::<Vec<_>>())).collect();
-        let comparison = crate::output::comparison_json(&runs[0].summary, &runs[1].summary, &stats, pairs.len());
+        let comparison = comparison_json(&runs[0].summary, &runs[1].summary, &stats, pairs.len());
         std::fs::write(dir.join("comparison.json"), &comparison)
             .map_err(|e| Error::io(&dir.join("comparison.json"), e))?;
         Ok((runs, stats))
@@ -248,8 +249,33 @@ fn default(args: &Args) -> Result<(), Error> {
          widely from seed to seed; the interval says what the model does. The tutorial's notebook printed 4.09, 0.31, \
          0.95 in 2020, for one unseeded run of P2PSimpy's code of that time; its course version run over 20 seeds \
          gives bandwidth 0.63 and message count 1.07 (BENCHMARKS.md, \"Against P2PSimpy\")",
-        push.seed, this[0], this[1], this[2]
+        push.experiment().seed,
+        this[0],
+        this[1],
+        this[2]
     );
     println!("results in {}", out.display());
     Ok(())
+}
+
+/// The tutorial's comparison of two runs (pull against push): ratios of mean delay, bandwidth and
+/// message count, and the same ratios over `seeds` seeds (mean and 95 % confidence half-width,
+/// in the order delay, bandwidth, message count), as JSON with sorted keys.
+pub(crate) fn comparison_json(base: &Summary, variant: &Summary, over_seeds: &[(f64, f64)], seeds: usize) -> String {
+    let ratio = |a: f64, b: f64| p2psim::analysis::fixed(a / b);
+    let stat = |i: usize| {
+        let (mean, ci) = over_seeds.get(i).copied().unwrap_or((f64::NAN, f64::NAN));
+        serde_json::json!({ "mean": p2psim::analysis::fixed(mean), "ci95": p2psim::analysis::fixed(ci) })
+    };
+    let v = serde_json::json!({
+        "baseline": base.experiment,
+        "variant": variant.experiment,
+        "delay_ratio": ratio(variant.tutorial_mean_delay_ms, base.tutorial_mean_delay_ms),
+        "bandwidth_ratio": ratio(variant.bytes_per_s_per_peer.0, base.bytes_per_s_per_peer.0),
+        "msg_count_ratio": ratio(variant.msgs_per_s_per_peer.0, base.msgs_per_s_per_peer.0),
+        "delivery_ratio_baseline": p2psim::analysis::fixed(base.delivery_ratio),
+        "delivery_ratio_variant": p2psim::analysis::fixed(variant.delivery_ratio),
+        "over_seeds": { "seeds": seeds, "delay_ratio": stat(0), "bandwidth_ratio": stat(1), "msg_count_ratio": stat(2) },
+    });
+    p2psim::analysis::to_json_pretty(&v)
 }

@@ -1,5 +1,14 @@
-//! A sweep as sweep files write it: the base experiment, the parameters and their values, seeds,
-//! metrics; its points and runs; the experiment of each run.
+//! Sweeps: a base experiment, parameters varied over values (every combination is a point), each
+//! point run over several seeds. What sweep files write ([`SweepSpec`]: the base, the parameters
+//! and their values, seeds, metrics), and a sweep checked whole ([`Sweep`]: the checked
+//! experiment of every point, from which each run is made without another check).
+//!
+//! A parameter names a field of the experiment (`peer.gossip.fanout`, `network.loss`; see
+//! [`overrides`](crate::overrides) for names; a JSON pointer works too) and lists its values, of
+//! any kind (`[1, 2, 3]`, `[FirstCopy, EveryCopy]`), or gives a range (`"1..=8"`,
+//! `Range(from: 0, to: 0.5, step: 0.1)`, `LogRange(from: 0.001, to: 0.1, steps: 5)`).
+//!
+//! What it is not: running a sweep into a folder (`p2psim-cli`'s runner).
 
 use std::fmt;
 use std::path::Path;
@@ -7,10 +16,13 @@ use std::path::Path;
 use serde::de::{self, Deserializer, EnumAccess, SeqAccess, VariantAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+use p2psim_services::{Protocols, ServiceSpec};
+
 use crate::error::Error;
 use crate::experiment::Experiment;
 use crate::overrides::Value;
-use crate::ron::Source;
+use crate::ron::{Services, Source};
+use crate::scenario::Scenario;
 
 /// The values of one parameter: a list, or a range.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -246,23 +258,82 @@ pub const SWEEP_FILE: &str = "sweep.ron";
 /// (a few KB each).
 pub const MAX_RUNS: u64 = 1_000_000;
 
+impl Services for SweepSpec {
+    fn services_mut(&mut self) -> Vec<&mut ServiceSpec> {
+        match &mut self.base {
+            Base::Inline(exp) => exp.services_mut(),
+            Base::File(_) => Vec::new(),
+        }
+    }
+}
+
+/// A sweep checked whole: what its file says, its base experiment, and the checked experiment of
+/// every point (at the first seed; a run's is its point's with its own seed).
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    /// The sweep.
+    pub spec: SweepSpec,
+    /// Its base experiment.
+    pub base: Experiment,
+    points: Vec<Scenario>,
+}
+
+impl Sweep {
+    /// Checks `spec` over `base`, whose services may name `protocols`: seeds, values, metric
+    /// names, the number of runs, and every point's experiment.
+    pub fn new(spec: SweepSpec, base: Experiment, protocols: &Protocols) -> Result<Sweep, Error> {
+        let points = spec.check(&base, protocols)?;
+        Ok(Sweep { spec, base, points })
+    }
+
+    /// Reads a sweep file and its base experiment, and checks them (see [`Sweep::new`]).
+    pub fn load(path: &Path, protocols: &Protocols) -> Result<Sweep, Error> {
+        let (spec, base, text) = SweepSpec::load(path, protocols)?;
+        Sweep::new(spec, base, protocols).map_err(|e| e.in_file(&path.display().to_string(), &text))
+    }
+
+    /// The same sweep over its base with `settings` made (`--set`), checked again.
+    pub fn with_settings(self, settings: &[(String, Value)], protocols: &Protocols) -> Result<Sweep, Error> {
+        if settings.is_empty() {
+            return Ok(self);
+        }
+        let base = crate::overrides::apply(&self.base, settings, protocols)?;
+        Sweep::new(self.spec, base, protocols)
+    }
+
+    /// The checked experiment of each point, at the first seed.
+    pub fn points(&self) -> &[Scenario] {
+        &self.points
+    }
+
+    /// The checked experiment of one run: its point's, with its seed.
+    pub fn scenario(&self, run: RunKey) -> Result<Scenario, Error> {
+        let point = self.points.get(run.point).ok_or_else(|| {
+            Error::input("run", format!("point {} does not exist: the sweep has {}", run.point, self.points.len()))
+        })?;
+        Ok(point.with_seed(run.seed))
+    }
+}
+
 impl SweepSpec {
-    /// Reads a sweep file, and its base experiment; both are checked.
-    pub fn load(path: &Path) -> Result<(SweepSpec, Experiment), Error> {
+    /// Reads a sweep file, and its base experiment, whose services may name `protocols`; the
+    /// base is checked. Also returns the file's text, for placing later errors in it.
+    fn load(path: &Path, protocols: &Protocols) -> Result<(SweepSpec, Experiment, String), Error> {
         let file = path.display().to_string();
         let text = crate::experiment::read_text(path)?;
         let source = Source::parse(&text).map_err(|e| Error::at(&file, e.pos, "", e.message))?;
-        let spec: SweepSpec = source.read().map_err(|e| Error::at(&file, e.pos, &source.path_at(e.pos), e.message))?;
+        let spec: SweepSpec =
+            source.read(protocols).map_err(|e| Error::at(&file, e.pos, &source.path_at(e.pos), e.message))?;
         let base = match &spec.base {
             Base::Inline(exp) => {
-                crate::scenario::Scenario::check(exp)
-                    .map_err(|e| Error::located(&file, &source, &e.at("Inline").at("base")))?;
+                Scenario::validate(exp).map_err(|e| Error::located(&file, &source, &e.at("Inline").at("base")))?;
                 (**exp).clone()
             }
-            Base::File(rel) => Experiment::load(&path.parent().unwrap_or(Path::new(".")).join(rel))?,
+            Base::File(rel) => {
+                Scenario::load(&path.parent().unwrap_or(Path::new(".")).join(rel), protocols)?.experiment().clone()
+            }
         };
-        spec.check(&base).map_err(|e| e.in_file(&file, &text))?;
-        Ok((spec, base))
+        Ok((spec, base, text))
     }
 
     /// The number of runs: points × seeds (computed, not listed).
@@ -288,11 +359,18 @@ impl SweepSpec {
         points
     }
 
-    /// The experiment of one run (plots and graph snapshots off: a sweep reports numbers).
-    pub fn experiment(&self, base: &Experiment, point: &[Value], seed: u64) -> Result<Experiment, Error> {
+    /// The checked experiment of one point at one seed (plots and graph snapshots off: a sweep
+    /// reports numbers).
+    fn scenario(
+        &self,
+        base: &Experiment,
+        point: &[Value],
+        seed: u64,
+        protocols: &Protocols,
+    ) -> Result<Scenario, Error> {
         let changes: Vec<(String, Value)> =
             self.parameters.iter().zip(point).map(|(p, v)| (p.path.clone(), v.clone())).collect();
-        let mut exp = crate::overrides::apply(base, &changes).map_err(|e| match e {
+        let at_point = |e: Error| match e {
             Error::Input { file, position, field, message } => Error::Input {
                 file,
                 position,
@@ -303,15 +381,17 @@ impl SweepSpec {
                 ),
             },
             other => other,
-        })?;
+        };
+        let mut exp = crate::overrides::apply(base, &changes, protocols).map_err(at_point)?;
         exp.seed = seed;
         exp.analysis.plots = false;
         exp.analysis.snapshot_every_ms = None;
-        Ok(exp)
+        Scenario::new(&exp).map_err(at_point)
     }
 
-    /// The checks: seeds, values, metric names, the number of runs, and every point's experiment.
-    pub fn check(&self, base: &Experiment) -> Result<(), Error> {
+    /// The checks: seeds, values, metric names, the number of runs, and every point's experiment,
+    /// which it returns.
+    fn check(&self, base: &Experiment, protocols: &Protocols) -> Result<Vec<Scenario>, Error> {
         if self.seeds == 0 {
             return Err(Error::input("seeds", "at least one seed per point"));
         }
@@ -352,10 +432,7 @@ impl SweepSpec {
                 ));
             }
         }
-        for point in self.points() {
-            self.experiment(base, &point, self.first_seed)?;
-        }
-        Ok(())
+        self.points().iter().map(|point| self.scenario(base, point, self.first_seed, protocols)).collect()
     }
 
     /// This sweep with `base` written inline, as its output folder records it.
@@ -381,8 +458,14 @@ impl SweepSpec {
 mod tests {
     use super::*;
 
+    impl Services for Values {
+        fn services_mut(&mut self) -> Vec<&mut ServiceSpec> {
+            Vec::new()
+        }
+    }
+
     fn values(text: &str) -> Values {
-        Source::parse(text).unwrap().read().unwrap()
+        Source::parse(text).unwrap().read(&Protocols::new()).unwrap()
     }
 
     #[test]

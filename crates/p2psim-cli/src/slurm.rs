@@ -22,8 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::error::Error;
-use crate::sweep::{RunKey, SweepSpec};
+use p2psim::{Error, Protocols, RunKey, SWEEP_FILE, Sweep};
 
 type Result<T> = std::result::Result<T, Error>;
 
@@ -99,7 +98,8 @@ fn submissions(out: &Path) -> Vec<(u32, Vec<u64>)> {
 
 /// Submits what is missing of the sweep in `out`.
 #[allow(clippy::print_stdout, reason = "the command reports to its user")]
-pub(crate) fn submit(spec: &SweepSpec, base: &crate::Experiment, out: &Path, opts: &Options) -> Result<()> {
+pub(crate) fn submit(sweep: &Sweep, out: &Path, opts: &Options, protocols: &Protocols) -> Result<()> {
+    let spec = &sweep.spec;
     let out = std::path::absolute(out).map_err(|e| Error::io(out, e))?;
     let subs = submissions(&out);
     let waiting: Vec<u64> = {
@@ -115,9 +115,9 @@ pub(crate) fn submit(spec: &SweepSpec, base: &crate::Experiment, out: &Path, opt
             ),
         });
     }
-    let (lock, missing, _) = crate::sweep::prepare(spec, base, &out)?;
+    let (lock, missing, _) = crate::runner::prepare(sweep, &out, protocols)?;
     if missing.is_empty() {
-        crate::sweep::gather(spec, &out)?;
+        crate::runner::gather(spec, &out)?;
         println!("{}: every run has its result; runs.csv and points.csv written in {}", spec.name, out.display());
         return Ok(());
     }
@@ -241,13 +241,13 @@ fn task_runs(out: &Path, k: u32, task: usize) -> Result<Vec<RunKey>> {
 
 /// An array task: runs its runs that have no result yet.
 #[allow(clippy::print_stdout, reason = "the job's log")]
-pub(crate) fn task(out: &Path, k: u32, task: usize) -> Result<()> {
-    let (spec, base) = SweepSpec::load(&out.join(crate::SWEEP_FILE))?;
-    let missing = crate::sweep::missing_runs(&spec, out);
+pub(crate) fn task(out: &Path, k: u32, task: usize, protocols: &Protocols) -> Result<()> {
+    let sweep = Sweep::load(&out.join(SWEEP_FILE), protocols)?;
+    let missing = crate::runner::missing_runs(&sweep.spec, out);
     let runs: Vec<RunKey> = task_runs(out, k, task)?.into_iter().filter(|r| missing.contains(r)).collect();
     let cpus = std::env::var("SLURM_CPUS_PER_TASK").ok().and_then(|c| c.parse().ok()).unwrap_or(1);
     println!("task {task} of submission {k}: {} runs to do on {cpus} threads", runs.len());
-    crate::sweep::run_runs(&spec, &base, out, &runs, cpus, &|r, outcome| match outcome {
+    crate::runner::run_runs(&sweep, out, &runs, cpus, &|r, outcome| match outcome {
         Ok(()) => println!("{}: done", r.name()),
         Err(e) => println!("{}: failed: {e}", r.name()),
     })
@@ -256,8 +256,8 @@ pub(crate) fn task(out: &Path, k: u32, task: usize) -> Result<()> {
 /// The merge: writes the tables, or reports which tasks left which runs undone. It holds the
 /// folder's lock while it works.
 #[allow(clippy::print_stdout, reason = "the job's log")]
-pub(crate) fn merge(out: &Path, k: u32) -> Result<()> {
-    let (spec, _) = SweepSpec::load(&out.join(crate::SWEEP_FILE))?;
+pub(crate) fn merge(out: &Path, k: u32, protocols: &Protocols) -> Result<()> {
+    let spec = Sweep::load(&out.join(SWEEP_FILE), protocols)?.spec;
     // The submitting command may still hold the lock for a moment after the array finished
     // (a fast cluster): wait for it, up to a minute.
     let mut tries = 0;
@@ -272,7 +272,7 @@ pub(crate) fn merge(out: &Path, k: u32) -> Result<()> {
         }
     };
     let dir = slurm_dir(out).join(k.to_string());
-    match crate::sweep::gather(&spec, out) {
+    match crate::runner::gather(&spec, out) {
         Ok(_) => {
             write(&dir.join("report"), &format!("{REPORT_OK}\n"))?;
             println!("merge: runs.csv and points.csv written");

@@ -2,12 +2,26 @@
 //! duplicating anything.
 
 use p2psim::overrides::Value;
-use p2psim::{SweepParam, SweepSpec, Values, run_sweep};
+use p2psim::{Error, Experiment, Protocols, Sweep, SweepParam, SweepSpec, Values};
+use p2psim_cli::{SweepOutcome, run_sweep};
 
-use crate::example;
+fn example(name: &str) -> Experiment {
+    let path = format!("{}/../../examples/experiments/{name}.ron", env!("CARGO_MANIFEST_DIR"));
+    Experiment::load(std::path::Path::new(&path), &Protocols::new()).unwrap()
+}
 
-fn spec() -> (SweepSpec, p2psim::Experiment) {
-    let (_, mut base) = example("gossip");
+/// The sweep of `spec` over `base`, checked.
+fn sweep(spec: &SweepSpec, base: &Experiment) -> Result<Sweep, Error> {
+    Sweep::new(spec.clone(), base.clone(), &Protocols::new())
+}
+
+/// Runs the sweep into `dir` on `jobs` threads.
+fn run(spec: &SweepSpec, base: &Experiment, dir: &std::path::Path, jobs: usize) -> Result<SweepOutcome, Error> {
+    run_sweep(&sweep(spec, base)?, dir, jobs, &Protocols::new(), &|_, _| {})
+}
+
+fn spec() -> (SweepSpec, Experiment) {
+    let mut base = example("gossip");
     base.until_ms = 2500;
     let spec = SweepSpec {
         name: "test".into(),
@@ -34,8 +48,8 @@ fn tmp(name: &str) -> std::path::PathBuf {
 fn one_thread_and_two_give_identical_results() {
     let (spec, base) = spec();
     let (a, b) = (tmp("a"), tmp("b"));
-    let one = run_sweep(&spec, &base, &a, 1, &|_, _| {}).unwrap();
-    let two = run_sweep(&spec, &base, &b, 2, &|_, _| {}).unwrap();
+    let one = run(&spec, &base, &a, 1).unwrap();
+    let two = run(&spec, &base, &b, 2).unwrap();
     assert_eq!((one.computed, one.reused), (9, 0));
     assert_eq!(one.runs_csv, two.runs_csv);
     assert_eq!(one.points_csv, two.points_csv);
@@ -58,16 +72,16 @@ fn one_thread_and_two_give_identical_results() {
 fn a_killed_sweep_resumes_without_recomputing_or_duplicating() {
     let (spec, base) = spec();
     let dir = tmp("resume");
-    let full = run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    let full = run(&spec, &base, &dir, 2).unwrap();
     // As if killed: two results never written, one half-written under its temporary name.
     std::fs::remove_file(dir.join("runs/p0001-s11.json")).unwrap();
     std::fs::remove_file(dir.join("runs/p0002-s12.json")).unwrap();
     std::fs::write(dir.join("runs/p0002-s12.tmp-99999"), "{ \"delivery_").unwrap();
-    let resumed = run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    let resumed = run(&spec, &base, &dir, 2).unwrap();
     assert_eq!((resumed.computed, resumed.reused), (2, 7));
     assert_eq!(resumed.runs_csv, full.runs_csv);
     assert_eq!(resumed.points_csv, full.points_csv);
-    let again = run_sweep(&spec, &base, &dir, 1, &|_, _| {}).unwrap();
+    let again = run(&spec, &base, &dir, 1).unwrap();
     assert_eq!((again.computed, again.reused), (0, 9));
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -76,10 +90,11 @@ fn a_killed_sweep_resumes_without_recomputing_or_duplicating() {
 fn a_path_that_names_nothing_is_an_error() {
     let (mut spec, base) = spec();
     spec.parameters[0].path = "/peer_types/0/services/1/1/PushGossip/fan_out".into();
-    let e = spec.experiment(&base, &[Value::Number(1.0)], 1).unwrap_err();
+    let e = sweep(&spec, &base).unwrap_err();
     assert!(e.to_string().contains("names nothing"), "{e}");
     spec.parameters[0].path = "/peer_types/0/services/1/1/PushGossip/fanout".into();
-    let e = spec.experiment(&base, &[Value::Number(-1.5)], 1).unwrap_err();
+    spec.parameters[0].values = Values::List(vec![Value::Number(2.0), Value::Number(-1.5)]);
+    let e = sweep(&spec, &base).unwrap_err();
     assert_eq!(
         e.to_string(),
         "peer_types[0].services[1][1].fanout: must be a whole number, at least 0, got -1.5 (at point -1.500000)"
@@ -89,25 +104,26 @@ fn a_path_that_names_nothing_is_an_error() {
 #[test]
 fn the_example_sweep_file_loads() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/sweeps/fanout-downtime.ron");
-    let (spec, base) = SweepSpec::load(std::path::Path::new(path)).unwrap();
-    assert_eq!(spec.points().len(), 8);
-    assert_eq!(spec.runs().len(), 160);
-    assert_eq!(base.name, "faults-push");
+    let sweep = Sweep::load(std::path::Path::new(path), &Protocols::new()).unwrap();
+    assert_eq!(sweep.spec.points().len(), 8);
+    assert_eq!(sweep.points().len(), 8);
+    assert_eq!(sweep.spec.runs().len(), 160);
+    assert_eq!(sweep.base.name, "faults-push");
 }
 
 #[test]
 fn a_folder_refuses_a_different_sweep_and_keeps_its_own() {
     let (spec, base) = spec();
     let dir = tmp("other");
-    let first = run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    let first = run(&spec, &base, &dir, 2).unwrap();
     // The recorded sweep reads back to the same sweep, base inline.
-    let (recorded, recorded_base) = SweepSpec::load(&dir.join(p2psim::SWEEP_FILE)).unwrap();
-    assert_eq!(recorded, spec.with_inline_base(&base));
-    assert_eq!(recorded_base, base);
+    let recorded = Sweep::load(&dir.join(p2psim::SWEEP_FILE), &Protocols::new()).unwrap();
+    assert_eq!(recorded.spec, spec.with_inline_base(&base));
+    assert_eq!(recorded.base, base);
     // Another seed count into the same folder would mix results: refused, nothing touched.
     let mut other = spec.clone();
     other.seeds = 4;
-    let e = run_sweep(&other, &base, &dir, 2, &|_, _| {}).unwrap_err();
+    let e = run(&other, &base, &dir, 2).unwrap_err();
     assert!(e.to_string().contains("different sweep"), "{e}");
     assert!(!dir.join("runs/p0000-s13.json").exists());
     assert_eq!(std::fs::read_to_string(dir.join("runs.csv")).unwrap(), first.runs_csv);
@@ -118,16 +134,17 @@ fn a_folder_refuses_a_different_sweep_and_keeps_its_own() {
 fn gathering_an_incomplete_folder_names_the_missing_runs_and_writes_nothing() {
     let (spec, base) = spec();
     let dir = tmp("incomplete");
-    let (lock, missing, corrupt) = p2psim::prepare(&spec, &base, &dir).unwrap();
+    let sweep = sweep(&spec, &base).unwrap();
+    let (lock, missing, corrupt) = p2psim_cli::prepare(&sweep, &dir, &Protocols::new()).unwrap();
     drop(lock);
     assert_eq!((missing.len(), corrupt.len()), (9, 0));
     let names: Vec<String> = missing.iter().map(p2psim::RunKey::name).collect();
     assert_eq!(names[0], "p0000-s10");
     assert!(names.iter().all(|n| p2psim::RunKey::from_name(n).map(|k| k.name()).as_ref() == Some(n)));
     for &r in &missing[..7] {
-        p2psim::run_one(&spec, &base, &dir, r).unwrap();
+        p2psim_cli::run_one(&sweep, &dir, r).unwrap();
     }
-    let e = p2psim::gather(&spec, &dir).unwrap_err();
+    let e = p2psim_cli::gather(&spec, &dir).unwrap_err();
     assert_eq!(
         e.to_string(),
         format!(
@@ -145,9 +162,9 @@ fn gathering_an_incomplete_folder_names_the_missing_runs_and_writes_nothing() {
 #[test]
 fn the_example_sweep_results_are_current() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/sweeps");
-    let (spec, base) = SweepSpec::load(&std::path::Path::new(root).join("fanout-downtime.ron")).unwrap();
+    let sweep = Sweep::load(&std::path::Path::new(root).join("fanout-downtime.ron"), &Protocols::new()).unwrap();
     let dir = tmp("example");
-    let outcome = run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    let outcome = run_sweep(&sweep, &dir, 2, &Protocols::new(), &|_, _| {}).unwrap();
     let shipped = std::path::Path::new(root).join("fanout-downtime");
     let update = std::env::var_os("UPDATE_EXPECT").is_some();
     for name in ["points.csv", "delivery_ratio.png", "copies_mean.png"] {
@@ -183,7 +200,7 @@ fn parameters_are_named_and_valued_like_the_experiment_file() {
     };
     spec.seeds = 2;
     let dir = tmp("named");
-    let out = run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    let out = run(&spec, &base, &dir, 2).unwrap();
     assert!(out.runs_csv.lines().nth(1).unwrap().starts_with("0,EveryCopy,10,"), "{}", out.runs_csv);
     assert!(out.runs_csv.lines().nth(3).unwrap().starts_with("1,FirstCopy,10,"), "{}", out.runs_csv);
     // No plot against a parameter whose values are not numbers.
@@ -202,9 +219,9 @@ fn columns_are_the_union_of_every_run_and_empty_points_show_no_numbers() {
     };
     spec.seeds = 1;
     let (a, b) = (tmp("union-a"), tmp("union-b"));
-    let one = run_sweep(&spec, &base, &a, 1, &|_, _| {}).unwrap();
+    let one = run(&spec, &base, &a, 1).unwrap();
     spec.parameters[0].values = Values::List(vec![Value::Number(0.0), Value::Number(1.0)]);
-    let two = run_sweep(&spec, &base, &b, 1, &|_, _| {}).unwrap();
+    let two = run(&spec, &base, &b, 1).unwrap();
     let header = |csv: &str| csv.lines().next().unwrap().to_owned();
     assert_eq!(header(&one.runs_csv), header(&two.runs_csv), "the same columns whatever the order");
     assert!(header(&one.runs_csv).contains("delay_ms.mean"));
@@ -222,28 +239,28 @@ fn bad_metrics_corrupt_results_locks_and_foreign_folders_are_handled_before_any_
     let dir = tmp("checks");
     let file = dir.with_extension("ron");
     std::fs::write(&file, spec.with_inline_base(&base).to_ron()).unwrap();
-    let e = SweepSpec::load(&file).unwrap_err();
+    let e = Sweep::load(&file, &Protocols::new()).unwrap_err();
     assert!(e.to_string().contains("metrics[0]: `delivery_ratoi` is not a figure of the summary"), "{e}");
     std::fs::remove_file(&file).unwrap();
     let (spec, base) = self::spec();
     // A folder of the user's is refused, untouched.
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("notes.txt"), "mine").unwrap();
-    let e = run_sweep(&spec, &base, &dir, 1, &|_, _| {}).unwrap_err();
+    let e = run(&spec, &base, &dir, 1).unwrap_err();
     assert!(e.to_string().contains("holds no sweep"), "{e}");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
     // A result emptied or garbled by hand is computed again, and said so.
-    run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    run(&spec, &base, &dir, 2).unwrap();
     std::fs::write(dir.join("runs/p0001-s11.json"), "").unwrap();
     std::fs::write(dir.join("runs/p0002-s12.json"), "{ \"delivery_").unwrap();
-    let again = run_sweep(&spec, &base, &dir, 2, &|_, _| {}).unwrap();
+    let again = run(&spec, &base, &dir, 2).unwrap();
     let names: Vec<String> = again.recomputed.iter().map(p2psim::RunKey::name).collect();
     assert_eq!(names, ["p0001-s11", "p0002-s12"]);
     assert_eq!(again.computed, 2);
     // While one holds the folder, a second sweep into it is refused.
-    let held = p2psim::Lock::acquire(&dir).unwrap();
-    let e = run_sweep(&spec, &base, &dir, 1, &|_, _| {}).unwrap_err();
+    let held = p2psim_cli::Lock::acquire(&dir).unwrap();
+    let e = run(&spec, &base, &dir, 1).unwrap_err();
     assert!(e.to_string().contains("another sweep is working in this folder"), "{e}");
     drop(held);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -258,7 +275,7 @@ fn sweeps_too_large_for_memory_are_refused_before_any_run() {
     let dir = tmp("huge");
     let file = dir.with_extension("ron");
     std::fs::write(&file, spec.with_inline_base(&base).to_ron()).unwrap();
-    let e = SweepSpec::load(&file).unwrap_err();
+    let e = Sweep::load(&file, &Protocols::new()).unwrap_err();
     assert!(e.to_string().contains("12000000000 runs (3 points × 4000000000 seeds); at most 1000000"), "{e}");
     // Twelve parameters of ten values each: 10^12 points.
     let (mut spec, _) = self::spec();
@@ -270,7 +287,7 @@ fn sweeps_too_large_for_memory_are_refused_before_any_run() {
         })
         .collect();
     std::fs::write(&file, spec.with_inline_base(&base).to_ron()).unwrap();
-    let e = SweepSpec::load(&file).unwrap_err();
+    let e = Sweep::load(&file, &Protocols::new()).unwrap_err();
     assert!(e.to_string().contains("1000000000000 points"), "{e}");
     assert!(!dir.exists(), "nothing was created");
     std::fs::remove_file(&file).unwrap();

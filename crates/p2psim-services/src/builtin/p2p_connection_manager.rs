@@ -1,65 +1,18 @@
-//! Connection managers: ping/pong liveness (`BaseConnectionManager`), and peer discovery on top of
-//! it (`P2PConnectionManager`).
+//! `P2pConnectionManager`: liveness plus peer discovery (P2PSimpy's `P2PConnectionManager`).
 
 use std::collections::BTreeSet;
 
-use p2psim_kernel::{ConfigError, Param, SimDuration, SimTime};
+use p2psim_kernel::{ConfigError, Param, SimDuration};
 use p2psim_net::PeerId;
 use serde::{Deserialize, Serialize};
 
+use super::liveness::{Liveness, TICK, check_liveness, handle_basic};
 use super::{check_count, param};
-use crate::catalog::{BuildCx, CheckCx, Role, ServiceConfig};
+use crate::config::{BuildCx, CheckCx, EstimateCx, Load, Role, ServiceConfig};
 use crate::context::Context;
 use crate::message::{Body, Kind, Message};
 use crate::protocol::{PeerInit, PeerParam, Protocol};
 use crate::select::sample;
-
-/// Ping/pong liveness (`BaseConnectionManager`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ConnectionManagerConfig {
-    /// Ping a neighbour not heard from for this long; also the period of the checks (500 ms).
-    pub ping_interval: Param,
-    /// Disconnect a neighbour not heard from for longer than this (3000 ms).
-    pub max_silence: Param,
-    /// Links younger than this are never dropped for being slow (3000 ms; P2P manager only).
-    pub min_keep_time: Param,
-}
-
-impl Default for ConnectionManagerConfig {
-    fn default() -> Self {
-        ConnectionManagerConfig {
-            ping_interval: Param::Const(500.0),
-            max_silence: Param::Const(3000.0),
-            min_keep_time: Param::Const(3000.0),
-        }
-    }
-}
-
-fn check_liveness(ping_interval: &Param, max_silence: &Param, min_keep_time: &Param) -> Result<(), ConfigError> {
-    ping_interval.check_period("ping_interval")?;
-    max_silence.check("max_silence", "a number of ms, at least 0", |x| x >= 0.0 && !x.is_nan())?;
-    min_keep_time.check("min_keep_time", "a number of ms, at least 0", |x| x >= 0.0 && !x.is_nan())
-}
-
-impl ServiceConfig for ConnectionManagerConfig {
-    type Protocol = ConnectionManager;
-
-    fn role(&self) -> Role {
-        Role::Links
-    }
-
-    fn check(&self, _: &CheckCx<'_>) -> Result<(), ConfigError> {
-        check_liveness(&self.ping_interval, &self.max_silence, &self.min_keep_time)
-    }
-
-    fn build(&self, cx: &mut BuildCx<'_>) -> ConnectionManager {
-        ConnectionManager {
-            ping_interval: param(cx, "ping_interval", &self.ping_interval),
-            max_silence: param(cx, "max_silence", &self.max_silence),
-        }
-    }
-}
 
 /// Peer discovery on top of liveness (`P2PConnectionManager`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -98,6 +51,24 @@ impl Default for P2pConnectionManagerConfig {
 impl ServiceConfig for P2pConnectionManagerConfig {
     type Protocol = P2pConnectionManager;
 
+    const REFERENCE: &'static str = "### `P2pConnectionManager`
+
+P2PSimpy's `P2PConnectionManager`: the connection manager plus peer discovery. Below `min_peers`
+links it asks its neighbours for peers (`RequestPeers`, answered with a `PeerList` of up to
+`peer_list_number` peers) and says `Hello` to up to `peer_batch_request` peers it learnt of; above
+`max_peers` it drops the links with the lowest bandwidth that are older than `min_keep_time`. A
+peer with no link at the start says `Hello` to a random peer of the type named `bootstrap`.
+
+| field | meaning | default |
+|---|---|---|
+| `ping_interval`, `max_silence` | as `ConnectionManager` | 500, 3000 |
+| `min_keep_time` | ms a link is kept before it may be dropped for having too many | 3000 |
+| `peer_list_number` | peers sent per `PeerList` answer (*Param*) | 1 |
+| `min_peers` | below this many links, look for more (*Param*) | 15 |
+| `max_peers` | above this many links, drop some (*Param*) | 25 |
+| `peer_batch_request` | peers greeted per round of discovery (*Param*) | 5 |
+";
+
     fn role(&self) -> Role {
         Role::Links
     }
@@ -112,7 +83,7 @@ impl ServiceConfig for P2pConnectionManagerConfig {
 
     fn build(&self, cx: &mut BuildCx<'_>) -> P2pConnectionManager {
         P2pConnectionManager {
-            base: ConnectionManager {
+            liveness: Liveness {
                 ping_interval: param(cx, "ping_interval", &self.ping_interval),
                 max_silence: param(cx, "max_silence", &self.max_silence),
             },
@@ -124,111 +95,9 @@ impl ServiceConfig for P2pConnectionManagerConfig {
             bootstrap: cx.peers_of_type("bootstrap").to_vec(),
         }
     }
-}
 
-const TICK: u32 = 0;
-
-/// `BaseConnectionManager`: every `ping_interval` (from t = 0), ping neighbours not heard from for
-/// more than `ping_interval`, then drop those silent for more than `max_silence`; answer `Ping` with
-/// `Pong`; accept `Hello` from a new peer by linking and saying `Hello` back.
-///
-/// Unlike P2PSimpy (oddity D2), the checks pause while the peer is offline, and silence is counted
-/// from its return at the earliest: an offline peer hears nothing, and would otherwise drop all
-/// its links itself. Pings after a return go out as in P2PSimpy, to every neighbour not heard from
-/// for more than `ping_interval`.
-#[derive(Debug)]
-pub struct ConnectionManager {
-    ping_interval: PeerParam,
-    max_silence: PeerParam,
-}
-
-fn ms(p: &PeerParam, cx: &mut Context<'_, Message>) -> SimDuration {
-    SimDuration::from_millis_f64(p.get(cx))
-}
-
-impl ConnectionManager {
-    /// One check: ping the quiet, drop the silent (`dropped` collects whom). Then the next check.
-    fn tick(&self, cx: &mut Context<'_, Message>, dropped: Option<&mut BTreeSet<PeerId>>) {
-        if cx.is_online() {
-            let ping_interval = ms(&self.ping_interval, cx);
-            let max_silence = ms(&self.max_silence, cx);
-            liveness(cx, ping_interval, max_silence, dropped);
-        }
-        let next = ms(&self.ping_interval, cx);
-        cx.set_timer(next, TICK);
-    }
-}
-
-impl Protocol for ConnectionManager {
-    type Message = Message;
-    type State = ();
-
-    fn init(&self, _: &mut PeerInit<'_>) {}
-
-    fn kinds(&self) -> Option<&'static [Kind]> {
-        Some(&[Kind::Hello, Kind::Ping, Kind::Pong])
-    }
-
-    fn on_start(&self, _: &mut (), cx: &mut Context<'_, Message>) {
-        cx.set_timer(SimDuration::ZERO, TICK);
-    }
-
-    fn on_timer(&self, _: &mut (), cx: &mut Context<'_, Message>, _: u32) {
-        self.tick(cx, None);
-    }
-
-    fn on_message(&self, _: &mut (), cx: &mut Context<'_, Message>, from: PeerId, msg: &Message) {
-        handle_basic(cx, from, msg);
-    }
-}
-
-/// Hello, Ping, Pong; returns true if a Hello made a new link.
-fn handle_basic(cx: &mut Context<'_, Message>, from: PeerId, msg: &Message) -> bool {
-    match msg {
-        Message::Hello if !cx.is_neighbour(from) => {
-            cx.connect(from);
-            cx.mark_heard(from);
-            cx.send(from, Message::Hello);
-            true
-        }
-        Message::Ping => {
-            cx.send(from, Message::Pong);
-            false
-        }
-        _ => false,
-    }
-}
-
-/// Ping the quiet, drop the silent. `dropped` collects who was dropped.
-fn liveness(
-    cx: &mut Context<'_, Message>,
-    ping_interval: SimDuration,
-    max_silence: SimDuration,
-    mut dropped: Option<&mut BTreeSet<PeerId>>,
-) {
-    let now = cx.now();
-    let neighbours = cx.neighbours().to_vec();
-    for &q in &neighbours {
-        // Never heard from counts as heard from at time 0 (P2PSimpy's default).
-        let last = cx.last_heard(q).unwrap_or(SimTime::ZERO);
-        if now - last > ping_interval {
-            cx.send(q, Message::Ping);
-        }
-    }
-    // Silence counts from the peer's own return at the earliest: an outage is not the
-    // neighbours' fault (P2PSimpy's oddity D2 drops every link after a long outage).
-    let back = cx.online_since();
-    for &q in &neighbours {
-        match cx.last_heard(q) {
-            None => cx.mark_heard(q),
-            Some(last) if now - last.max(back) > max_silence => {
-                cx.disconnect(q);
-                if let Some(d) = dropped.as_deref_mut() {
-                    d.insert(q);
-                }
-            }
-            Some(_) => {}
-        }
+    fn estimate(&self, cx: &EstimateCx) -> Load {
+        super::liveness::estimate(cx, &self.ping_interval)
     }
 }
 
@@ -238,7 +107,7 @@ fn liveness(
 /// `Hello` to a random peer of type `bootstrap` (P2PSimpy's bootstrap servers).
 #[derive(Debug)]
 pub struct P2pConnectionManager {
-    base: ConnectionManager,
+    liveness: Liveness,
     min_keep_time: PeerParam,
     peer_list_number: PeerParam,
     min_peers: PeerParam,
@@ -304,7 +173,7 @@ impl Protocol for P2pConnectionManager {
         if cx.is_online() {
             self.monitor(d, cx);
         }
-        self.base.tick(cx, Some(&mut d.disconnected));
+        self.liveness.tick(cx, Some(&mut d.disconnected));
     }
 }
 

@@ -1,10 +1,12 @@
-//! One service instance in the world: a protocol, the state of each of its peers, and what every
-//! service has besides (name, peers, storage, random streams, kinds).
+//! One service running in the world: a protocol and the state of each of its peers
+//! ([`Instance`]), and what every service has besides, whatever its protocol ([`ServiceState`]:
+//! name, peers, storage, random streams, kinds, rounds).
 //!
-//! [`Slot<P>`] runs any [`Protocol`]: it takes the world's call for one peer ([`Action`]), makes
-//! the [`Context`], and calls the protocol's handler. The world holds the built-in protocols'
-//! slots in an enum and calls them directly (static dispatch); protocols registered from outside
-//! are boxed as [`ErasedSlot`], the one place where a call goes through a vtable.
+//! [`Instance<P>`] runs any [`Protocol`]: it takes the world's call for one peer ([`Action`]),
+//! makes the [`Context`], and calls the protocol's handler. The world holds the built-in
+//! protocols' instances by type and calls them directly (static dispatch,
+//! [`AnyInstance`](crate::builtin::AnyInstance)); protocols registered from outside are boxed as
+//! [`ErasedInstance`], the one place where a call goes through a vtable.
 
 use p2psim_kernel::{Param, PeerRng, Seed, StreamKey, Streams};
 use p2psim_net::PeerId;
@@ -16,9 +18,9 @@ use crate::protocol::{Injected, PeerInit, Protocol};
 use crate::rounds::RoundSchedule;
 use crate::storage::Storage;
 
-/// What every service instance has besides its protocol and its peers' states.
+/// What every service has besides its protocol and its peers' states.
 #[derive(Debug)]
-pub(crate) struct Common {
+pub(crate) struct ServiceState {
     /// The service's name within its type.
     pub(crate) name: String,
     /// The peer type it runs on.
@@ -40,7 +42,7 @@ pub(crate) struct Common {
     pub(crate) period_own: Vec<f64>,
 }
 
-impl Common {
+impl ServiceState {
     /// The stream of `peer`, member number `local`, for this service: `"service" / type / name /
     /// peer`. (The caller knows both; looking the peer up would cost a memory access per call.)
     #[inline]
@@ -94,13 +96,13 @@ pub(crate) enum Action<'m> {
 }
 
 /// A protocol and the states of its peers.
-pub(crate) struct Slot<P: Protocol> {
+pub(crate) struct Instance<P: Protocol> {
     pub(crate) protocol: P,
     pub(crate) states: Vec<P::State>,
 }
 
-impl<P: Protocol> Slot<P> {
-    /// Builds the slot and the service's common part: every peer's state, its storage and streams,
+impl<P: Protocol> Instance<P> {
+    /// Builds the instance and the service's state: every peer's state, its storage and streams,
     /// its kinds registered.
     pub(crate) fn build(
         protocol: P,
@@ -110,7 +112,7 @@ impl<P: Protocol> Slot<P> {
         name: &str,
         members: Vec<PeerId>,
         kinds: &mut Kinds,
-    ) -> (Slot<P>, Common) {
+    ) -> (Instance<P>, ServiceState) {
         let states =
             members.iter().map(|&peer| protocol.init(&mut PeerInit { peer, seed, type_name, service: name })).collect();
         let needs = protocol.storage();
@@ -127,7 +129,7 @@ impl<P: Protocol> Slot<P> {
             Some(list) => list.iter().map(|k| k.id()).collect(),
             None => P::Message::all_kinds(kind_base),
         };
-        let common = Common {
+        let common = ServiceState {
             name: name.to_owned(),
             type_id,
             storage: Storage::new(members.len(), needs.known, needs.ranged),
@@ -140,12 +142,19 @@ impl<P: Protocol> Slot<P> {
             rounds,
             period_own,
         };
-        (Slot { protocol, states }, common)
+        (Instance { protocol, states }, common)
     }
 
     /// Runs one action of one peer.
     #[inline]
-    pub(crate) fn act(&mut self, env: Env<'_>, common: &mut Common, peer: PeerId, local: u32, action: Action<'_>) {
+    pub(crate) fn act(
+        &mut self,
+        env: Env<'_>,
+        common: &mut ServiceState,
+        peer: PeerId,
+        local: u32,
+        action: Action<'_>,
+    ) {
         let state = &mut self.states[local as usize];
         let mut cx = Context::<P::Message>::new(env, common, peer, local);
         match action {
@@ -162,14 +171,35 @@ impl<P: Protocol> Slot<P> {
     }
 }
 
-/// A slot whose protocol type is not known to the world: how protocols registered from outside
-/// this crate run.
-pub(crate) trait ErasedSlot: Send {
-    fn act(&mut self, env: Env<'_>, common: &mut Common, peer: PeerId, local: u32, action: Action<'_>);
+/// An instance whose protocol type is not known to the world: how protocols registered from
+/// outside this crate run, and how the world asks any instance what only its protocol knows.
+pub(crate) trait ErasedInstance: Send {
+    fn act(&mut self, env: Env<'_>, common: &mut ServiceState, peer: PeerId, local: u32, action: Action<'_>);
+
+    /// See [`Protocol::may_change_links`].
+    fn may_change_links(&self) -> bool;
+
+    /// See [`Protocol::counts_known_copies_only`].
+    fn counts_known_copies_only(&self) -> bool;
+
+    /// The peers' states, as `&[P::State]`.
+    fn states(&self) -> &dyn std::any::Any;
 }
 
-impl<P: Protocol> ErasedSlot for Slot<P> {
-    fn act(&mut self, env: Env<'_>, common: &mut Common, peer: PeerId, local: u32, action: Action<'_>) {
-        Slot::act(self, env, common, peer, local, action);
+impl<P: Protocol> ErasedInstance for Instance<P> {
+    fn act(&mut self, env: Env<'_>, common: &mut ServiceState, peer: PeerId, local: u32, action: Action<'_>) {
+        Instance::act(self, env, common, peer, local, action);
+    }
+
+    fn may_change_links(&self) -> bool {
+        self.protocol.may_change_links()
+    }
+
+    fn counts_known_copies_only(&self) -> bool {
+        self.protocol.counts_known_copies_only()
+    }
+
+    fn states(&self) -> &dyn std::any::Any {
+        &self.states
     }
 }

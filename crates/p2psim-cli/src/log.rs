@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use crate::error::Error;
+use p2psim::Error;
 
 /// The levels `--log` takes, and what each adds to the one before.
 pub(crate) const LEVELS: &str = "\

@@ -8,9 +8,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use p2psim::{Error, RunKey, SweepSpec};
+
 use super::run::run_file;
-use super::spec::{RunKey, SweepSpec};
-use crate::error::Error;
 use crate::outdir::write_file_atomically;
 
 /// Two-sided 95 % quantile of Student's t with `df` degrees of freedom.
@@ -83,7 +83,7 @@ pub fn gather(spec: &SweepSpec, out: &Path) -> Result<(String, String), Error> {
         let path = run_file(out, r);
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::io(&path, e))?;
-        let mut flat = p2psim_analysis::numbers(&json);
+        let mut flat = p2psim::analysis::numbers(&json);
         flat.remove("seed");
         rows.push((r.point, r.seed, flat));
     }
@@ -123,7 +123,7 @@ pub fn gather(spec: &SweepSpec, out: &Path) -> Result<(String, String), Error> {
 
 /// One plot per chosen metric against the first parameter (when its values are numbers), with
 /// 95 % confidence bars. Drawn in a staging folder, then moved into place one by one.
-fn plot(spec: &SweepSpec, out: &Path, points: &[Vec<crate::overrides::Value>], rows: &[Row]) -> Result<(), Error> {
+fn plot(spec: &SweepSpec, out: &Path, points: &[Vec<p2psim::overrides::Value>], rows: &[Row]) -> Result<(), Error> {
     let Some(first) = spec.parameters.first() else { return Ok(()) };
     if spec.metrics.is_empty() || points.iter().any(|p| p[0].as_number().is_none()) {
         return Ok(());
@@ -143,7 +143,7 @@ fn plot(spec: &SweepSpec, out: &Path, points: &[Vec<crate::overrides::Value>], r
                 .filter(|s| s.1.is_finite())
                 .collect();
             let name = format!("{}.png", m.replace('.', "_"));
-            p2psim_analysis::plot::errorbars(
+            p2psim::analysis::plot::errorbars(
                 &staging.join(&name),
                 &format!("{m} against {}", first.name),
                 &first.name,

@@ -3,12 +3,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::progress;
-use crate::error::Error;
-use crate::estimate::Limits;
-use crate::overrides::{apply, parse_setting};
-use crate::scenario::Scenario;
-use crate::sweep::SweepSpec;
+use p2psim::overrides::parse_setting;
+use p2psim::{Error, Limits, Protocols, RunKey, Sweep};
+
+use crate::progress;
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
@@ -46,42 +44,38 @@ pub(crate) struct Args {
 }
 
 #[allow(clippy::print_stdout, reason = "the command reports to its user")]
-pub(crate) fn run(args: Args) -> Result<(), Error> {
-    let (spec, base) = SweepSpec::load(&args.file)?;
+pub(crate) fn run(args: Args, protocols: &Protocols) -> Result<(), Error> {
     let settings: Vec<_> = args.set.iter().map(|s| parse_setting(s)).collect::<Result<_, _>>()?;
-    let base = apply(&base, &settings)?;
-    if !settings.is_empty() {
-        spec.check(&base)?;
-    }
+    let sweep = Sweep::load(&args.file, protocols)?.with_settings(&settings, protocols)?;
     if !args.force {
         // Every point's run must fit, with as many at once as there are threads.
         let limits = Limits::this_machine();
         let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
         let shared = Limits { memory: limits.memory / jobs as f64, ..limits };
-        for point in spec.points() {
-            let exp = spec.experiment(&base, &point, spec.first_seed)?;
-            Scenario::new(&exp)?.estimate().check(&shared)?;
+        for point in sweep.points() {
+            point.estimate().check(&shared)?;
         }
     }
+    let spec = &sweep.spec;
     let stem = args.file.file_stem().map_or_else(|| "sweep".into(), |s| s.to_string_lossy().into_owned());
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from("out").join(stem));
     if args.slurm {
-        let opts = super::slurm::Options {
+        let opts = crate::slurm::Options {
             runs_per_task: args.runs_per_task,
             cpus_per_task: args.cpus_per_task,
             sbatch_args: args.sbatch_arg,
             wait: args.wait,
         };
-        return super::slurm::submit(&spec, &base, &out, &opts);
+        return crate::slurm::submit(&sweep, &out, &opts, protocols);
     }
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let total = spec.runs().len();
     let bar = progress::bar(total as u64, "{prefix} [{bar:40}] {pos}/{len} runs, {elapsed} (eta {eta})", &spec.name);
     let wall = Instant::now();
-    let outcome = crate::run_sweep(&spec, &base, &out, jobs, &|done, _| bar.set_position(done as u64))?;
+    let outcome = crate::run_sweep(&sweep, &out, jobs, protocols, &|done, _| bar.set_position(done as u64))?;
     bar.finish_and_clear();
     if !outcome.recomputed.is_empty() {
-        let names: Vec<String> = outcome.recomputed.iter().map(crate::RunKey::name).collect();
+        let names: Vec<String> = outcome.recomputed.iter().map(RunKey::name).collect();
         println!(
             "{}: {} results were empty or corrupt and were computed again: {}",
             spec.name,
