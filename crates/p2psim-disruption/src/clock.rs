@@ -5,7 +5,7 @@
 use p2psim_kernel::{Param, PeerRng, SimDuration};
 use rand::RngExt;
 
-use crate::faults::Step;
+use crate::model::Step;
 
 /// A per-peer parameter: the constant, or each member's own draw, or the distribution.
 #[derive(Debug)]

@@ -119,7 +119,7 @@ impl Workload {
             .map(|(i, spec)| {
                 let mut rng = seed.stream(StreamKey::new("workload").with(i as u64));
                 let every = spec.every.per_instance(&mut rng);
-                Running { spec: spec.clone(), members: crate::faults::selected(world, &spec.peers), rng, every }
+                Running { spec: spec.clone(), members: crate::fault::selected(world, &spec.peers), rng, every }
             })
             .collect();
         Workload { running }

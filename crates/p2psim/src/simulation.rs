@@ -2,7 +2,7 @@
 //! [`Simulation`] (topology drawn, world and faults built, every service started), which then runs
 //! in chunks of simulated time.
 
-use p2psim_disruption::{Event, Faulty, GraphSnapshot};
+use p2psim_disruption::{Event, GraphSnapshot, RunModel};
 use p2psim_kernel::{Kernel, Seed, SimDuration, SimTime, StreamKey};
 use p2psim_net::{NetConfig, PeerId, Topology};
 use p2psim_services::{Bootstrap, Role, ServiceId, World};
@@ -16,7 +16,7 @@ use crate::scenario::Scenario;
 pub struct Simulation {
     experiment: Experiment,
     kernel: Kernel<Event>,
-    model: Faulty,
+    model: RunModel,
     gossip: Option<ServiceId>,
     snapshots: Vec<GraphSnapshot>,
     next_snapshot: Option<SimTime>,
@@ -76,7 +76,7 @@ impl Simulation {
             Some(g) => world.service(&g.peer_type, &g.service),
             None => world.services().find(|&s| world.service_role(s) == Role::Dissemination),
         };
-        let mut model = Faulty::new(world, &exp.faults);
+        let mut model = RunModel::new(world, &exp.faults);
         model.set_workload(&exp.workload);
         if exp.network.account_known_copies {
             model.world.account_known_copies(SimTime::from_millis(exp.until_ms));
@@ -153,7 +153,7 @@ impl Simulation {
     }
 
     /// The fault layer.
-    pub fn faults(&self) -> &Faulty {
+    pub fn faults(&self) -> &RunModel {
         &self.model
     }
 

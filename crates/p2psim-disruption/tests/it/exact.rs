@@ -185,7 +185,7 @@ fn overlapping_losses_stack_and_each_ends_on_its_own() {
     let a = FaultSpec::Loss { probability: 0.5, from: 0.0, until: Some(10_000.0) };
     let b = FaultSpec::Loss { probability: 0.5, from: 5000.0, until: Some(15_000.0) };
     let (mut k, mut f) = cm_world(8, 2, &[(0, 1)], &[a, b]);
-    let mut at = |t: u64, f: &mut p2psim_disruption::Faulty| {
+    let mut at = |t: u64, f: &mut p2psim_disruption::RunModel| {
         k.run_until(SimTime::from_millis(t), f).unwrap();
         f.world.net().config().loss
     };
@@ -201,7 +201,7 @@ fn overlapping_partitions_stack_and_each_heals_on_its_own() {
     let a = FaultSpec::Partition { groups: Groups::Lists(vec![vec![0]]), from: 100.0, until: Some(300.0) };
     let b = FaultSpec::Partition { groups: Groups::Lists(vec![vec![0, 1]]), from: 200.0, until: Some(400.0) };
     let (mut k, mut f) = cm_world(9, 3, &[], &[a, b]);
-    let mut dropped_after_hello = |t: u64, from: u32, to: u32, f: &mut p2psim_disruption::Faulty| {
+    let mut dropped_after_hello = |t: u64, from: u32, to: u32, f: &mut p2psim_disruption::RunModel| {
         k.run_until(SimTime::from_millis(t), f).unwrap();
         let before = f.world.net().counters().dropped(DropReason::Partitioned);
         f.world.control(&mut k).say_hello(PeerId(from), PeerId(to));

@@ -4,7 +4,7 @@ mod exact;
 mod statistics;
 mod tutorial;
 
-use p2psim_disruption::{Event, FaultCheckCx, FaultSpec, Faulty};
+use p2psim_disruption::{Event, FaultCheckCx, FaultSpec, RunModel};
 use p2psim_kernel::{Kernel, Param, Seed, SimTime};
 use p2psim_net::{Delay, Locations, NetConfig, PeerId, PeerState, Topology};
 use p2psim_services::{
@@ -26,7 +26,7 @@ pub(crate) fn locations() -> Locations {
 }
 
 /// `n` peers of type `peer` with a connection manager, spread A, B, A, B, …
-pub(crate) fn cm_world(seed: u64, n: u32, edges: &[(u32, u32)], faults: &[FaultSpec]) -> (Kernel<Event>, Faulty) {
+pub(crate) fn cm_world(seed: u64, n: u32, edges: &[(u32, u32)], faults: &[FaultSpec]) -> (Kernel<Event>, RunModel) {
     let types = vec![PeerTypeSpec {
         name: "peer".into(),
         physical: Physical {
@@ -50,13 +50,13 @@ pub(crate) fn cm_world(seed: u64, n: u32, edges: &[(u32, u32)], faults: &[FaultS
         Topology::from_edges(n, edges).unwrap(),
         Bootstrap::Instant,
     );
-    let mut f = Faulty::new(world, faults);
+    let mut f = RunModel::new(world, faults);
     let mut k = Kernel::new();
     f.start(&mut k);
     (k, f)
 }
 
-pub(crate) fn state_at(k: &mut Kernel<Event>, f: &mut Faulty, ms: f64, p: u32) -> PeerState {
+pub(crate) fn state_at(k: &mut Kernel<Event>, f: &mut RunModel, ms: f64, p: u32) -> PeerState {
     k.run_until(SimTime::from_millis_f64(ms), f).unwrap();
     f.world.net().state(PeerId(p))
 }

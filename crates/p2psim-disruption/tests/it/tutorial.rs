@@ -4,7 +4,7 @@
 
 #![allow(clippy::print_stderr, reason = "the test reports the delivery ratios")]
 
-use p2psim_disruption::{FaultSpec, Faulty, Selector, Timing};
+use p2psim_disruption::{FaultSpec, RunModel, Selector, Timing};
 use p2psim_kernel::{Dist, Kernel, Param, Seed, SimTime, StreamKey};
 use p2psim_net::{Locations, MBIT, NetConfig, PeerId, Topology};
 use p2psim_services::{
@@ -62,7 +62,7 @@ fn run(seed: u64, pull: bool, until_ms: u64) -> (f64, usize) {
         peers: Selector::Type("peer".into()),
         timing: Timing::Random { start: d(1500.0, 200.0), up: d(800.0, 200.0), down: d(200.0, 100.0) },
     };
-    let mut f = Faulty::new(world, &[downtime]);
+    let mut f = RunModel::new(world, &[downtime]);
     let mut k = Kernel::new();
     f.start(&mut k);
     k.run_until(SimTime::from_millis(until_ms), &mut f).unwrap();
