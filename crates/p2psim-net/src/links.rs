@@ -1,7 +1,7 @@
 //! The live connections: a flat adjacency arena (CSR-like) that can change during a run.
 //!
-//! Each peer owns a run of slots in shared arrays (its `Run`: start, length, room). The initial
-//! topology is laid out exactly like CSR; a peer whose list outgrows its run moves it to the end of
+//! Each peer owns a range of slots in shared arrays (its `NeighbourRange`: start, length, room). The initial
+//! topology is laid out exactly like CSR; a peer whose list outgrows its range moves it to the end of
 //! the arena with twice the room, and the arena is compacted when more than half of it is holes.
 //! Neighbours stay in the order they were connected, which is deterministic.
 //!
@@ -22,10 +22,10 @@ pub(crate) struct LinkMeta {
     pub(crate) last_seen: SimTime,
 }
 
-/// A peer's run of slots in the arena: `nbr[start .. start + len]` are its neighbours, and the
-/// run has room for `cap`.
+/// A peer's range of slots in the arena: `nbr[start .. start + len]` are its neighbours, and the
+/// range has room for `cap`.
 #[derive(Clone, Copy, Debug, Default)]
-struct Run {
+struct NeighbourRange {
     start: u32,
     len: u32,
     cap: u32,
@@ -35,7 +35,7 @@ struct Run {
 pub(crate) struct Links {
     /// Per peer, where its list is: one record, so that finding a peer's list is one memory
     /// access.
-    runs: Vec<Run>,
+    ranges: Vec<NeighbourRange>,
     nbr: Vec<PeerId>,
     meta: Vec<LinkMeta>,
     latency: Vec<SimDuration>,
@@ -49,21 +49,21 @@ impl Links {
     /// Asks the CPU to bring where `p`'s links are into the cache.
     #[inline]
     pub(crate) fn prefetch(&self, p: PeerId) {
-        prefetch_index::prefetch_index(&self.runs, p.index());
+        prefetch_index::prefetch_index(&self.ranges, p.index());
     }
 
     /// Asks the CPU to bring `p`'s neighbours into the cache (both ends of the list: it may cross
     /// a cache line). Reads where they are.
     #[inline]
     pub(crate) fn prefetch_neighbours(&self, p: PeerId) {
-        let Run { start, len, .. } = self.runs[p.index()];
+        let NeighbourRange { start, len, .. } = self.ranges[p.index()];
         let (s, n) = (start as usize, len as usize);
         prefetch_index::prefetch_index(&self.nbr, s);
         prefetch_index::prefetch_index(&self.nbr, s + n.saturating_sub(1));
     }
 
     pub(crate) fn new(peers: usize, track_meta: bool, fixed_latency: bool) -> Links {
-        Links { runs: vec![Run::default(); peers], track_meta, fixed_latency, ..Links::default() }
+        Links { ranges: vec![NeighbourRange::default(); peers], track_meta, fixed_latency, ..Links::default() }
     }
 
     /// Reserves exact room per peer for a known list of degrees (the initial topology).
@@ -71,8 +71,8 @@ impl Links {
         debug_assert!(self.nbr.is_empty(), "reserve before any link");
         let mut offset = 0u32;
         for (p, &d) in degrees.iter().enumerate() {
-            self.runs[p].start = offset;
-            self.runs[p].cap = d;
+            self.ranges[p].start = offset;
+            self.ranges[p].cap = d;
             offset += d;
         }
         let total = offset as usize;
@@ -88,19 +88,19 @@ impl Links {
 
     #[inline]
     pub(crate) fn neighbours(&self, p: PeerId) -> &[PeerId] {
-        let Run { start, len, .. } = self.runs[p.index()];
+        let NeighbourRange { start, len, .. } = self.ranges[p.index()];
         &self.nbr[start as usize..(start + len) as usize]
     }
 
     #[inline]
     pub(crate) fn degree(&self, p: PeerId) -> usize {
-        self.runs[p.index()].len as usize
+        self.ranges[p.index()].len as usize
     }
 
     /// Arena index of the link `p → q`, if connected.
     #[inline]
     pub(crate) fn find(&self, p: PeerId, q: PeerId) -> Option<usize> {
-        let s = self.runs[p.index()].start as usize;
+        let s = self.ranges[p.index()].start as usize;
         self.neighbours(p).iter().position(|&x| x == q).map(|i| s + i)
     }
 
@@ -122,10 +122,10 @@ impl Links {
 
     fn push_entry(&mut self, p: PeerId, q: PeerId, meta: LinkMeta, latency: SimDuration) {
         let pi = p.index();
-        if self.runs[pi].len == self.runs[pi].cap {
+        if self.ranges[pi].len == self.ranges[pi].cap {
             self.relocate(pi);
         }
-        let idx = (self.runs[pi].start + self.runs[pi].len) as usize;
+        let idx = (self.ranges[pi].start + self.ranges[pi].len) as usize;
         self.nbr[idx] = q;
         if self.track_meta {
             self.meta[idx] = meta;
@@ -133,19 +133,19 @@ impl Links {
         if self.fixed_latency {
             self.latency[idx] = latency;
         }
-        self.runs[pi].len += 1;
+        self.ranges[pi].len += 1;
     }
 
-    /// Moves peer `pi`'s run to the end of the arena with twice the room.
+    /// Moves peer `pi`'s range to the end of the arena with twice the room.
     fn relocate(&mut self, pi: usize) {
         if self.holes > self.nbr.len() / 2 && self.holes > 1024 {
             self.compact();
-            if self.runs[pi].len < self.runs[pi].cap {
+            if self.ranges[pi].len < self.ranges[pi].cap {
                 return;
             }
         }
-        let (s, l) = (self.runs[pi].start as usize, self.runs[pi].len as usize);
-        let new_cap = (self.runs[pi].cap * 2).max(4);
+        let (s, l) = (self.ranges[pi].start as usize, self.ranges[pi].len as usize);
+        let new_cap = (self.ranges[pi].cap * 2).max(4);
         let new_start = self.nbr.len();
         self.nbr.extend_from_within(s..s + l);
         self.nbr.resize(new_start + new_cap as usize, PeerId(u32::MAX));
@@ -157,9 +157,9 @@ impl Links {
             self.latency.extend_from_within(s..s + l);
             self.latency.resize(new_start + new_cap as usize, SimDuration::ZERO);
         }
-        self.holes += self.runs[pi].cap as usize;
-        self.runs[pi].start = u32::try_from(new_start).expect("adjacency arena beyond 2^32 entries");
-        self.runs[pi].cap = new_cap;
+        self.holes += self.ranges[pi].cap as usize;
+        self.ranges[pi].start = u32::try_from(new_start).expect("adjacency arena beyond 2^32 entries");
+        self.ranges[pi].cap = new_cap;
     }
 
     /// Rewrites the arena without holes, each peer keeping room for its current degree plus a quarter.
@@ -167,11 +167,11 @@ impl Links {
         let mut nbr = Vec::with_capacity(self.nbr.len() - self.holes);
         let mut meta = Vec::new();
         let mut latency = Vec::new();
-        for pi in 0..self.runs.len() {
-            let (s, l) = (self.runs[pi].start as usize, self.runs[pi].len as usize);
+        for pi in 0..self.ranges.len() {
+            let (s, l) = (self.ranges[pi].start as usize, self.ranges[pi].len as usize);
             let cap = l + l / 4 + 1;
-            self.runs[pi].start = nbr.len() as u32;
-            self.runs[pi].cap = cap as u32;
+            self.ranges[pi].start = nbr.len() as u32;
+            self.ranges[pi].cap = cap as u32;
             nbr.extend_from_slice(&self.nbr[s..s + l]);
             nbr.resize(nbr.len() + cap - l, PeerId(u32::MAX));
             if self.track_meta {
@@ -206,7 +206,7 @@ impl Links {
             return false;
         };
         let pi = p.index();
-        let end = (self.runs[pi].start + self.runs[pi].len) as usize;
+        let end = (self.ranges[pi].start + self.ranges[pi].len) as usize;
         // Shift left to keep the connection order.
         self.nbr.copy_within(idx + 1..end, idx);
         if self.track_meta {
@@ -215,7 +215,7 @@ impl Links {
         if self.fixed_latency {
             self.latency.copy_within(idx + 1..end, idx);
         }
-        self.runs[pi].len -= 1;
+        self.ranges[pi].len -= 1;
         true
     }
 
@@ -231,7 +231,7 @@ impl Links {
     }
 
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.runs.capacity() * std::mem::size_of::<Run>()
+        self.ranges.capacity() * std::mem::size_of::<NeighbourRange>()
             + self.nbr.capacity() * 4
             + self.meta.capacity() * std::mem::size_of::<LinkMeta>()
             + self.latency.capacity() * 8

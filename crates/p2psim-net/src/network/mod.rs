@@ -144,10 +144,10 @@ pub enum NetError {
 
 const NIL: u32 = u32::MAX;
 
-/// Per-peer flags, one byte in the peer's [`Tag`]: the only per-receiver state the common arrival
-/// path reads, beside the location (the full [`Hot`] record is 8 times larger).
+/// Per-peer flags, one byte in the peer's [`PeerHeader`]: the only per-receiver state the common arrival
+/// path reads, beside the location (the full [`PeerDetail`] record is 8 times larger).
 mod flag {
-    /// Not online (offline or absent; [`Hot::state`](super::Hot) says which).
+    /// Not online (offline or absent; [`PeerDetail::state`](super::PeerDetail) says which).
     pub(super) const NOT_ONLINE: u8 = 1;
     /// The download queue is not empty.
     pub(super) const BUSY: u8 = 2;
@@ -161,18 +161,18 @@ mod flag {
 /// per array): its flags (`flag::*`, all clear on the common path), its location, and whether
 /// its uploads take time.
 #[derive(Clone, Copy, Debug)]
-struct Tag {
+struct PeerHeader {
     flags: u8,
     /// Its upload bandwidth in effect is not infinite. When false a send's transmission delay is
     /// zero, as [`TransmissionModel::transmission_delay`] gives for an infinite bandwidth, known
-    /// without reading the peer's [`Hot`] record.
+    /// without reading the peer's [`PeerDetail`] record.
     finite_up: bool,
     location: LocationId,
 }
 
 /// The receiver's full state on the slower paths.
 #[derive(Clone, Copy, Debug)]
-struct Hot {
+struct PeerDetail {
     /// Upload and download bandwidth in effect (slowdown applied).
     up: f64,
     down: f64,
@@ -195,8 +195,8 @@ pub struct Network<M> {
     upload: Vec<f64>,
     download: Vec<f64>,
     slowdown: Vec<f64>,
-    hot: Vec<Hot>,
-    tags: Vec<Tag>,
+    details: Vec<PeerDetail>,
+    headers: Vec<PeerHeader>,
     /// The partitions in force, each with its owner: messages between peers in different groups of
     /// any of them are dropped.
     partitions: Vec<(u32, Vec<u16>)>,
@@ -240,9 +240,9 @@ impl<M: Payload> Network<M> {
             upload: peers.iter().map(|p| p.upload).collect(),
             download: peers.iter().map(|p| p.download).collect(),
             slowdown: vec![1.0; n],
-            hot: peers
+            details: peers
                 .iter()
-                .map(|p| Hot {
+                .map(|p| PeerDetail {
                     up: p.upload,
                     down: p.download,
                     fifo_head: NIL,
@@ -250,9 +250,9 @@ impl<M: Payload> Network<M> {
                     state: PeerState::Online,
                 })
                 .collect(),
-            tags: peers
+            headers: peers
                 .iter()
-                .map(|p| Tag {
+                .map(|p| PeerHeader {
                     flags: if p.download.is_finite() { flag::FINITE_DOWN } else { 0 },
                     finite_up: p.upload != f64::INFINITY,
                     location: p.location,
@@ -280,12 +280,12 @@ impl<M: Payload> Network<M> {
 
     /// Number of peers.
     pub fn peer_count(&self) -> usize {
-        self.tags.len()
+        self.headers.len()
     }
 
     /// All peer ids.
     pub fn peers(&self) -> impl ExactSizeIterator<Item = PeerId> + use<M> {
-        (0..self.tags.len() as u32).map(PeerId)
+        (0..self.headers.len() as u32).map(PeerId)
     }
 
     /// The location table.
@@ -295,7 +295,7 @@ impl<M: Payload> Network<M> {
 
     /// Where the peer is.
     pub fn location(&self, p: PeerId) -> LocationId {
-        self.tags[p.index()].location
+        self.headers[p.index()].location
     }
 
     /// Asks the CPU to bring what a send to `p` reads of it (its flags and location) into the
@@ -303,7 +303,7 @@ impl<M: Payload> Network<M> {
     /// all at once instead of waiting for each in turn.
     #[inline]
     pub fn prefetch(&self, p: PeerId) {
-        prefetch_index::prefetch_index(&self.tags, p.index());
+        prefetch_index::prefetch_index(&self.headers, p.index());
     }
 
     /// Asks the CPU to bring what a message's arrival at `p` reads of it first (flags and
@@ -322,26 +322,26 @@ impl<M: Payload> Network<M> {
     #[inline]
     pub fn prefetch_arrival_then(&self, p: PeerId) {
         self.links.prefetch_neighbours(p);
-        let tag = self.tags[p.index()];
+        let tag = self.headers[p.index()];
         if tag.flags != 0 || tag.finite_up {
-            prefetch_index::prefetch_index(&self.hot, p.index());
+            prefetch_index::prefetch_index(&self.details, p.index());
         }
     }
 
     /// The peer's state.
     pub fn state(&self, p: PeerId) -> PeerState {
-        self.hot[p.index()].state
+        self.details[p.index()].state
     }
 
     /// True if the peer is online.
     #[inline]
     pub fn is_online(&self, p: PeerId) -> bool {
-        self.tags[p.index()].flags & flag::NOT_ONLINE == 0
+        self.headers[p.index()].flags & flag::NOT_ONLINE == 0
     }
 
     /// Changes the peer's state. Links are kept: what happens to them is the caller's policy.
     pub fn set_state(&mut self, p: PeerId, state: PeerState) {
-        self.hot[p.index()].state = state;
+        self.details[p.index()].state = state;
         self.set_flag(p, flag::NOT_ONLINE, state != PeerState::Online);
     }
 
@@ -350,7 +350,7 @@ impl<M: Payload> Network<M> {
     pub fn bring_online(&mut self, p: PeerId, now: SimTime) {
         self.set_state(p, PeerState::Online);
         if self.returned_at.is_empty() {
-            self.returned_at = vec![SimTime::ZERO; self.hot.len()];
+            self.returned_at = vec![SimTime::ZERO; self.details.len()];
         }
         self.returned_at[p.index()] = now;
     }
@@ -362,13 +362,13 @@ impl<M: Payload> Network<M> {
 
     #[inline]
     fn set_flag(&mut self, p: PeerId, f: u8, on: bool) {
-        let x = &mut self.tags[p.index()].flags;
+        let x = &mut self.headers[p.index()].flags;
         *x = if on { *x | f } else { *x & !f };
     }
 
     /// Upload and download bandwidth in effect (slowdown applied).
     pub fn bandwidth(&self, p: PeerId) -> (f64, f64) {
-        let h = &self.hot[p.index()];
+        let h = &self.details[p.index()];
         (h.up, h.down)
     }
 
@@ -391,11 +391,11 @@ impl<M: Payload> Network<M> {
         }
         let i = p.index();
         self.slowdown[i] = factor;
-        self.hot[i].up = self.upload[i] * factor;
-        self.hot[i].down = self.download[i] * factor;
-        let finite = self.hot[i].down.is_finite();
+        self.details[i].up = self.upload[i] * factor;
+        self.details[i].down = self.download[i] * factor;
+        let finite = self.details[i].down.is_finite();
         self.set_flag(p, flag::FINITE_DOWN, finite);
-        self.tags[i].finite_up = self.hot[i].up != f64::INFINITY;
+        self.headers[i].finite_up = self.details[i].up != f64::INFINITY;
         Ok(())
     }
 
@@ -574,7 +574,7 @@ impl<M: Payload> Network<M> {
     /// Bytes held by the network's tables (not counting the event queue).
     pub fn memory_bytes(&self) -> usize {
         let n = self.peer_count();
-        n * (std::mem::size_of::<Tag>() + 3 * 8 + std::mem::size_of::<Hot>())
+        n * (std::mem::size_of::<PeerHeader>() + 3 * 8 + std::mem::size_of::<PeerDetail>())
             + self.partitions.iter().map(|(_, g)| g.capacity() * 2).sum::<usize>()
             + self.upload_free_at.capacity() * 8
             + self.queued.capacity() * std::mem::size_of::<Queued<M>>()

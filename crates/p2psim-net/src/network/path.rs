@@ -258,8 +258,8 @@ impl<M: Payload> Network<M> {
             self.drop_msg(DropReason::Lost);
             return Err(DropReason::Lost);
         }
-        let tx = if self.tags[from.index()].finite_up {
-            self.config.transmission.transmission_delay(size, self.hot[from.index()].up)
+        let tx = if self.headers[from.index()].finite_up {
+            self.config.transmission.transmission_delay(size, self.details[from.index()].up)
         } else {
             SimDuration::ZERO
         };
@@ -278,7 +278,7 @@ impl<M: Payload> Network<M> {
                 None => self.latency.per_link(from.0, to.0, self.location(from), self.location(to)),
             },
         };
-        let plain = self.tags[to.index()].flags == 0 && self.partitions.is_empty() && !self.config.link_times;
+        let plain = self.headers[to.index()].flags == 0 && self.partitions.is_empty() && !self.config.link_times;
         Ok(SendPlan { from, to, arrival: departure + latency, size, connectionless, plain })
     }
 
@@ -326,7 +326,7 @@ impl<M: Payload> Network<M> {
             }
             NetEvent::Downloaded(p) => self.downloaded(k, p, admission),
             NetEvent::Admitted(p) => {
-                let accept = self.queued[self.hot[p.index()].fifo_head as usize].accept;
+                let accept = self.queued[self.details[p.index()].fifo_head as usize].accept;
                 self.complete(k, p, accept)
             }
         }
@@ -343,15 +343,15 @@ impl<M: Payload> Network<M> {
                 u32::try_from(self.queued.len() - 1).expect("more than 2^32 queued messages")
             }
         };
-        self.tags[to.index()].flags |= flag::BUSY;
-        let h = &mut self.hot[to.index()];
+        self.headers[to.index()].flags |= flag::BUSY;
+        let h = &mut self.details[to.index()];
         if h.fifo_head == NIL {
             h.fifo_head = slot;
         } else {
             let tail = h.fifo_tail;
             self.queued[tail as usize].next = slot;
         }
-        self.hot[to.index()].fifo_tail = slot;
+        self.details[to.index()].fifo_tail = slot;
         slot
     }
 
@@ -365,9 +365,9 @@ impl<M: Payload> Network<M> {
         msg: M,
         admission: &mut A,
     ) -> Option<Delivery<M>> {
-        let flags = self.tags[to.index()].flags;
+        let flags = self.headers[to.index()].flags;
         if flags != 0 || !self.partitions.is_empty() {
-            let state = self.hot[to.index()].state;
+            let state = self.details[to.index()].state;
             let reason = if state == PeerState::Absent {
                 Some(DropReason::ReceiverAbsent)
             } else if self.partitioned(from, to) {
@@ -388,7 +388,7 @@ impl<M: Payload> Network<M> {
                 let busy = flags & flag::BUSY != 0;
                 self.enqueue(to, Queued { from, size, next: NIL, accept: true, msg: Some(msg) });
                 if !busy {
-                    let tx = self.config.transmission.transmission_delay(size, self.hot[to.index()].down);
+                    let tx = self.config.transmission.transmission_delay(size, self.details[to.index()].down);
                     k.schedule_in(tx, NetEvent::Downloaded(to).into());
                 }
                 return None;
@@ -415,7 +415,7 @@ impl<M: Payload> Network<M> {
         p: PeerId,
         admission: &mut A,
     ) -> Option<Delivery<M>> {
-        let slot = self.hot[p.index()].fifo_head;
+        let slot = self.details[p.index()].fifo_head;
         let q = &self.queued[slot as usize];
         let msg = q.msg.as_ref().expect("queued message is present");
         match admission.admit(k.now(), p, q.from, msg) {
@@ -436,19 +436,20 @@ impl<M: Payload> Network<M> {
         accept: bool,
     ) -> Option<Delivery<M>> {
         let pi = p.index();
-        let slot = self.hot[pi].fifo_head;
+        let slot = self.details[pi].fifo_head;
         let q = &mut self.queued[slot as usize];
         let (from, size, next) = (q.from, q.size, q.next);
         let msg = q.msg.take().expect("queued message is present");
         self.free_slots.push(slot);
         self.in_flight -= 1;
-        self.hot[pi].fifo_head = next;
+        self.details[pi].fifo_head = next;
         if next == NIL {
-            self.hot[pi].fifo_tail = NIL;
-            self.tags[pi].flags &= !flag::BUSY;
+            self.details[pi].fifo_tail = NIL;
+            self.headers[pi].flags &= !flag::BUSY;
         } else {
             // The next download starts now, at the bandwidth in effect now.
-            let tx = self.config.transmission.transmission_delay(self.queued[next as usize].size, self.hot[pi].down);
+            let tx =
+                self.config.transmission.transmission_delay(self.queued[next as usize].size, self.details[pi].down);
             k.schedule_in(tx, NetEvent::Downloaded(p).into());
         }
         if !accept {
