@@ -62,25 +62,11 @@ pub use erased_serde;
 mod validation;
 mod world;
 
-pub use builtin::anti_entropy::{AntiEntropy, AntiEntropyConfig, Direction};
-pub use builtin::connection_manager::{ConnectionManager, ConnectionManagerConfig};
-pub use builtin::infect_and_die::{InfectAndDie, InfectAndDieConfig};
-pub use builtin::malicious::{MaliciousGossip, MaliciousGossipConfig};
-pub use builtin::p2p_connection_manager::{P2pConnectionManager, P2pConnectionManagerConfig};
-pub use builtin::producer::{Producer, ProducerConfig, ValidationConfig};
-pub use builtin::pull::{PullGossip, PullGossipConfig};
-pub use builtin::push::{PushGossip, PushGossipConfig, Relay};
-pub use builtin::push_pull::{PushPull, PushPullGossipConfig};
-pub use builtin::ranged_pull::{RangedPullGossip, RangedPullGossipConfig};
-pub use builtin::rumor::{Judge, LossOfInterest, Monger, RumorMongering, RumorMongeringConfig};
-pub use builtin::{BUILT_IN, reference};
+pub use builtin::*;
 pub use config::{BuildCx, CheckCx, EstimateCx, Load, Role, ServiceConfig, check_type_name};
 pub use context::{Context, Effect, Targets};
 pub use kinds::{KindId, Kinds, UserMessage, Wire};
-pub use message::{
-    BASE_SIZE, Body, EMPTY_SIZE, GOSSIP_BASE_SIZE, Kind, Message, MsgId, MsgIdx, StoredCopy, TAMPERED_DATA,
-    TAMPERED_SIZE, UserBody, gossip_size,
-};
+pub use message::{Body, Kind, Message, MsgId, MsgIdx, StoredCopy, UserBody, gossip_size};
 pub use peers::PeerTable;
 pub use protocol::{Injected, PeerInit, PeerParam, Protocol, StorageNeeds};
 pub use protocols::{Protocols, SERVICE_TOKEN, ServiceSpec};
@@ -88,6 +74,6 @@ pub use registry::Messages;
 pub use rounds::{RoundSchedule, Rounds};
 pub use select::{Exclusions, Selection};
 pub use storage::{Range, Record, Storage};
-pub use world::{
-    Bootstrap, CheckedTypes, Control, Event, LocationChoice, PeerTypeSpec, Physical, ServiceId, SpreadStats, World,
-};
+#[cfg(feature = "test-stats")]
+pub use world::SpreadStats;
+pub use world::{Bootstrap, CheckedTypes, Control, Event, LocationChoice, PeerTypeSpec, Physical, ServiceId, World};

@@ -287,13 +287,13 @@ pub enum Message {
 }
 
 /// Base size of every message.
-pub const BASE_SIZE: u32 = 20;
+pub(crate) const BASE_SIZE: u32 = 20;
 /// Size of a message whose data is `None` (`Hello`, `Ping`, `Pong`, `RequestPeers`).
-pub const EMPTY_SIZE: u32 = BASE_SIZE + 4;
+pub(crate) const EMPTY_SIZE: u32 = BASE_SIZE + 4;
 /// Base size of a gossip message.
-pub const GOSSIP_BASE_SIZE: u32 = 250;
+pub(crate) const GOSSIP_BASE_SIZE: u32 = 250;
 /// The data a malicious peer substitutes (the course's `TEMPERED`).
-pub const TAMPERED_DATA: &str = "ChangedData";
+pub(crate) const TAMPERED_DATA: &str = "ChangedData";
 
 impl Message {
     /// A message with a body; the size follows P2PSimpy's repr rule.
@@ -371,7 +371,7 @@ impl Payload for Message {
 }
 
 /// Size of a gossip message carrying the altered data.
-pub const TAMPERED_SIZE: u16 = (GOSSIP_BASE_SIZE + 3 * TAMPERED_DATA.len() as u32) as u16;
+pub(crate) const TAMPERED_SIZE: u16 = (GOSSIP_BASE_SIZE + 3 * TAMPERED_DATA.len() as u32) as u16;
 
 /// Size of a gossip message whose data is a string of `letters` characters (each costs 3: `'X'`).
 pub const fn gossip_size(letters: u32) -> u32 {

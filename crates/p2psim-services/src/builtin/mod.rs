@@ -31,6 +31,9 @@ pub(crate) mod liveness;
 macro_rules! builtin_protocols {
     ($($name:ident in $module:ident: $config:ident),* $(,)?) => {
         $(pub(crate) mod $module;)*
+        // Each protocol's public types (its configuration, its protocol, their parts), exported
+        // by the crate from here.
+        $(pub use $module::*;)*
 
         /// The built-in services' names, as files write them, in the order of the table.
         pub const BUILT_IN: &[&str] = &[$(stringify!($name)),*];
@@ -127,6 +130,8 @@ Each service of a peer handles the message kinds it knows; a message no service 
 handles is counted as `unhandled` (P2PSimpy raises). Peers influence each other only by messages.
 ",
     );
+    let names: Vec<String> = BUILT_IN.iter().map(|n| format!("`{n}`")).collect();
+    text.push_str(&format!("\nThe built-in protocols: {}.\n", names.join(", ")));
     for entry in REFERENCE.iter().chain([&crate::rounds::REFERENCE, &crate::select::REFERENCE]) {
         text.push('\n');
         text.push_str(entry);

@@ -11,11 +11,14 @@ mod control;
 mod known_copies;
 mod physical;
 mod query;
+#[cfg(feature = "test-stats")]
+mod spread;
 
 pub use build::CheckedTypes;
 pub use control::Control;
 pub use physical::{LocationChoice, PeerTypeSpec, Physical};
-pub use query::SpreadStats;
+#[cfg(feature = "test-stats")]
+pub use spread::SpreadStats;
 
 use p2psim_kernel::{Ahead, EventQueue, Kernel, Model, Seed, TimerId, Timers};
 use p2psim_net::{DropReason, NetEvent, Network, PeerId, Topology};

@@ -11,21 +11,6 @@ use crate::peers::PeerTable;
 use crate::registry::Messages;
 use crate::storage::{Record, Storage};
 
-/// For one message and one service: how far it spread (the quantities of the epidemic analyses).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct SpreadStats {
-    /// Peers running the service.
-    pub peers: usize,
-    /// Peers that stored the message.
-    pub reached: usize,
-    /// Fraction of peers never reached.
-    pub residue: f64,
-    /// Mean first-receipt time minus production time, over reached peers, in ms.
-    pub t_ave_ms: f64,
-    /// Last first-receipt time minus production time, in ms.
-    pub t_last_ms: f64,
-}
-
 impl World {
     /// The network.
     pub fn net(&self) -> &Network<Message> {
@@ -133,29 +118,6 @@ impl World {
     /// a `P`: what a test or an analysis of that protocol reads of its peers.
     pub fn protocol_states<P: crate::Protocol>(&self, id: ServiceId) -> Option<&[P::State]> {
         self.slot(id).instance.erased().states().downcast_ref::<Vec<P::State>>().map(Vec::as_slice)
-    }
-
-    /// How far message `m` spread in service `id`.
-    pub fn spread(&self, id: ServiceId, m: MsgIdx) -> SpreadStats {
-        let c = &self.slot(id).state;
-        let produced = self.messages.produced_at(m);
-        let (mut reached, mut sum, mut last) = (0usize, 0.0, 0.0f64);
-        for local in 0..c.members.len() as u32 {
-            if let Some(r) = c.storage.get(local, m) {
-                reached += 1;
-                let d = (r.first_seen - produced).as_millis_f64();
-                sum += d;
-                last = last.max(d);
-            }
-        }
-        let peers = c.members.len();
-        SpreadStats {
-            peers,
-            reached,
-            residue: if peers == 0 { 0.0 } else { (peers - reached) as f64 / peers as f64 },
-            t_ave_ms: if reached == 0 { f64::NAN } else { sum / reached as f64 },
-            t_last_ms: last,
-        }
     }
 
     /// Whether a service's configuration said it spreads, produces, or manages links: how reports

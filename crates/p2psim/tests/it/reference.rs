@@ -175,20 +175,13 @@ fn inventory() -> Vec<(&'static str, Vec<&'static str>)> {
         ("ServiceRef", names::<ServiceRef>()),
         ("PeerTables", names::<PeerTables>()),
         ("ServiceSpec", p2psim::Protocols::new().names().collect()),
-        ("ConnectionManager", names::<ConnectionManagerConfig>()),
-        ("P2pConnectionManager", names::<P2pConnectionManagerConfig>()),
-        ("Producer", names::<ProducerConfig>()),
+        // Types a built-in protocol's configuration uses (each protocol's own fields are read
+        // from the registry: `protocol_fields`).
         ("ValidationConfig", names::<ValidationConfig>()),
-        ("PushGossip", names::<PushGossipConfig>()),
         ("Relay", names::<Relay>()),
-        ("PullGossip", names::<PullGossipConfig>()),
-        ("PushPullGossip", names::<PushPullGossipConfig>()),
-        ("AntiEntropy", names::<AntiEntropyConfig>()),
         ("Direction", names::<Direction>()),
-        ("RumorMongering", names::<RumorMongeringConfig>()),
         ("LossOfInterest", names::<LossOfInterest>()),
         ("Judge", names::<Judge>()),
-        ("InfectAndDie", names::<InfectAndDieConfig>()),
         ("Rounds", names::<Rounds>()),
         ("Selection", names::<Selection>()),
         ("Dist", names::<Dist>()),
@@ -196,6 +189,16 @@ fn inventory() -> Vec<(&'static str, Vec<&'static str>)> {
         ("Base", probe::<Base>(Want::Variants)),
         ("SweepParam", names::<SweepParam>()),
     ]
+    .into_iter()
+    .chain(p2psim::Protocols::new().names().map(|name| (name, protocol_fields(name))))
+    .collect()
+}
+
+/// The fields of the configuration the built-in protocol `name` reads, asked of the registry.
+fn protocol_fields(name: &str) -> Vec<&'static str> {
+    let out = RefCell::new(Vec::new());
+    let _ = p2psim::Protocols::new().read(name, Probe { want: Want::Fields, out: &out });
+    out.into_inner()
 }
 
 #[test]
@@ -210,8 +213,18 @@ fn every_field_and_variant_is_in_the_reference() {
             missing.push(format!("a section `{heading}`"));
             continue;
         };
-        let rest = &doc[start + heading.len()..];
-        let section = &rest[..rest.find("\n### ").unwrap_or(rest.len())];
+        let section_at = |start: usize, heading: &str| {
+            let rest = &doc[start + heading.len()..];
+            &rest[..rest.find("\n### ").unwrap_or(rest.len())]
+        };
+        let mut section = section_at(start, &heading);
+        // "Its fields are `PushGossip`'s": they are documented there.
+        if let Some((_, other)) = section.split_once("Its fields are `")
+            && let Some((other, _)) = other.split_once('`')
+        {
+            let heading = format!("### `{other}`");
+            section = section_at(doc.find(&heading).expect("the section it refers to"), &heading);
+        }
         for n in names {
             if !section.contains(&format!("`{n}`"))
                 && !section.contains(&format!("`{n}:"))
@@ -253,4 +266,26 @@ fn the_summary_table_of_the_reference_is_generated_from_the_figures() {
         return;
     }
     assert_eq!(&doc[from..to], table, "docs/experiments.md's summary table is stale: run with P2PSIM_BLESS=1");
+}
+
+/// The services part of the reference (from `### `ServiceSpec`` to the faults) is what each
+/// built-in protocol's file says of itself (`services::reference()`), as generated
+/// (`P2PSIM_BLESS=1` writes it in).
+#[test]
+fn the_services_part_of_the_reference_is_generated_from_the_protocols() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/experiments.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let text = p2psim::services::reference();
+    let from = doc.find("### `ServiceSpec`").expect("a ServiceSpec section");
+    let to = doc.find("## Faults and the workload").expect("a faults part");
+    let want = format!("{}\n", text.trim_end());
+    if std::env::var_os("P2PSIM_BLESS").is_some() {
+        std::fs::write(path, format!("{}{want}\n{}", &doc[..from], &doc[to..])).unwrap();
+        return;
+    }
+    assert_eq!(
+        &doc[from..to],
+        format!("{want}\n"),
+        "docs/experiments.md's services are stale: run with P2PSIM_BLESS=1"
+    );
 }
