@@ -114,6 +114,7 @@ builtin_protocols! {
     AntiEntropy in anti_entropy: AntiEntropyConfig,
     RumorMongering in rumor: RumorMongeringConfig,
     InfectAndDie in infect_and_die: InfectAndDieConfig,
+    CounterBroadcast in counter: CounterBroadcastConfig,
 }
 
 /// The services part of the reference of experiment files (`docs/experiments.md`, "Services"):

@@ -2,6 +2,7 @@
 //! agreement with the theory of epidemics over many seeds.
 
 mod build;
+mod counter;
 mod exact;
 mod harness;
 mod theory;
