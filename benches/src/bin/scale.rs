@@ -18,39 +18,76 @@ use benches::floor::Floor;
 use benches::yardstick::Yardstick;
 use benches::{peak_rss_bytes, rss_bytes};
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: scale <p2psim|yardstick|floor> <peers> [messages] [spacing_ms]";
-    let which = args.get(1).expect(usage).clone();
+/// What to run.
+#[derive(clap::Parser)]
+#[command(name = "scale", about = "One scale run in its own process; prints one line of figures")]
+enum Scale {
+    /// The push flood on p2psim's engine.
+    P2psim(FloodSize),
+    /// The hand-written yardstick loop.
+    Yardstick(FloodSize),
+    /// The floor: the push model as a bare hand-written loop.
+    Floor(FloodSize),
+    /// An experiment file, run to its end (the build not timed).
+    Experiment {
+        /// The experiment file.
+        file: std::path::PathBuf,
+    },
+    /// The main command (`p2psim experiment FILE --out OUT`), report and files included.
+    Main {
+        /// The experiment file.
+        file: String,
+        /// The output folder.
+        out: String,
+    },
+}
+
+/// The size of a flood.
+#[derive(clap::Args)]
+struct FloodSize {
+    /// Peers.
+    peers: u32,
+    /// Messages.
+    #[arg(default_value_t = 1)]
+    messages: u32,
+    /// Milliseconds between messages.
+    #[arg(default_value_t = 10)]
+    spacing_ms: u64,
+}
+
+fn main() -> std::process::ExitCode {
+    // Bad arguments: usage and exit status 2 (clap's), never a panic.
+    let scale = <Scale as clap::Parser>::parse();
     // p2psim runs as the `p2psim` command does, with transparent huge pages asked for: the runs
     // measured are the runs users get. The hand-written loops run as they always have: huge pages
     // made the yardstick slower (15.9 s against 8-9 s at 10^6 peers, 10 messages, and 2.44 GB
     // against 1.96 GB), and a yardstick slowed by our choice would flatter p2psim.
-    if !["yardstick", "floor"].contains(&which.as_str()) {
+    if !matches!(scale, Scale::Yardstick(_) | Scale::Floor(_)) {
         p2psim_cli::use_huge_pages();
     }
-    if which == "experiment" {
-        return experiment(args.get(2).expect(usage));
-    }
-    if which == "main" {
-        let (file, out) = (args.get(2).expect(usage), args.get(3).expect(usage));
-        let start = Instant::now();
-        let status =
-            p2psim_cli::run(&p2psim::Protocols::new(), ["p2psim", "experiment", file.as_str(), "--out", out.as_str()]);
-        assert_eq!(status, 0, "the main command failed");
-        #[allow(clippy::print_stdout, reason = "this binary's output is its report")]
-        {
-            println!("main {:.3} {}", start.elapsed().as_secs_f64(), peak_rss_bytes().unwrap_or(0));
+    let (which, flood) = match scale {
+        Scale::Experiment { file } => return experiment(&file),
+        Scale::Main { file, out } => {
+            let start = Instant::now();
+            let status = p2psim_cli::run(&p2psim::Protocols::new(), ["p2psim", "experiment", &file, "--out", &out]);
+            if status != 0 {
+                return std::process::ExitCode::from(u8::try_from(status).unwrap_or(1));
+            }
+            #[allow(clippy::print_stdout, reason = "this binary's output is its report")]
+            {
+                println!("main {:.3} {}", start.elapsed().as_secs_f64(), peak_rss_bytes().unwrap_or(0));
+            }
+            return std::process::ExitCode::SUCCESS;
         }
-        return;
-    }
-    let peers: u32 = args.get(2).expect(usage).parse().expect("peers is a number");
-    let messages: u32 = args.get(3).map_or(1, |s| s.parse().expect("messages is a number"));
-    let spacing_ms: u64 = args.get(4).map_or(10, |s| s.parse().expect("spacing is a number"));
+        Scale::P2psim(f) => ("p2psim", f),
+        Scale::Yardstick(f) => ("yardstick", f),
+        Scale::Floor(f) => ("floor", f),
+    };
+    let FloodSize { peers, messages, spacing_ms } = flood;
     let base = rss_bytes().unwrap_or(0);
     let start = Instant::now();
     let mut tail = String::new();
-    let (events, copies, build_s) = match which.as_str() {
+    let (events, copies, build_s) = match which {
         "p2psim" => {
             let mut f = Flood::new(peers, 1, messages);
             let build = start.elapsed().as_secs_f64();
@@ -66,13 +103,12 @@ fn main() {
             tail = format!(" accounted={} stored={stored:.6}", run.accounted);
             (run.events, run.copies, build)
         }
-        "yardstick" => {
+        _ => {
             let mut y = Yardstick::new(peers, 1, messages);
             let build = start.elapsed().as_secs_f64();
             let (events, copies) = y.run(messages, spacing_ms * 1_000_000);
             (events, copies, build)
         }
-        other => panic!("unknown implementation {other}; {usage}"),
     };
     let wall = start.elapsed().as_secs_f64() - build_s;
     let peak = peak_rss_bytes().unwrap_or(0);
@@ -84,17 +120,28 @@ fn main() {
             events as f64 / wall.max(1e-9)
         );
     }
+    std::process::ExitCode::SUCCESS
 }
 
 /// Runs an experiment file to its end (build excluded from the wall time, as for the floods).
-fn experiment(path: &str) {
+#[allow(clippy::print_stderr, reason = "a bad file is reported to the user")]
+fn experiment(path: &std::path::Path) -> std::process::ExitCode {
     let base = rss_bytes().unwrap_or(0);
-    let scenario =
-        p2psim::Scenario::load(std::path::Path::new(path), &p2psim::Protocols::new()).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = match p2psim::Scenario::load(path, &p2psim::Protocols::new()) {
+        Ok(s) => s,
+        Err(e) => {
+            // One clear error naming the file, line, column and field; exit 2 (bad input).
+            eprintln!("error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let name = scenario.experiment().name.clone();
     let mut sim = p2psim::Simulation::new(scenario);
     let start = Instant::now();
-    sim.run().unwrap_or_else(|e| panic!("{e}"));
+    if let Err(e) = sim.run() {
+        eprintln!("error: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     let wall = start.elapsed().as_secs_f64();
     let peers = sim.world().net().peer_count() as u64;
     let peak = peak_rss_bytes().unwrap_or(0);
@@ -117,4 +164,5 @@ fn experiment(path: &str) {
             counters.accounted,
         );
     }
+    std::process::ExitCode::SUCCESS
 }
