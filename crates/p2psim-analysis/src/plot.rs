@@ -320,6 +320,14 @@ pub fn graph_frames(dir: &Path, gif: &Path, frames: &[Frame], frame_ms: u32) -> 
     Ok(())
 }
 
+/// One picture of the live graph (`frame`), laid out as [`graph_frames`] lays out its frames.
+pub fn graph(path: &Path, frame: &Frame) -> Result<(), PlotError> {
+    font();
+    let pos = circle_layout(&frame.client);
+    let root = BitMapBackend::new(path, (480, 480)).into_drawing_area();
+    draw_frame(&root, frame, &pos).map_err(|e| err(path, e))
+}
+
 /// A metric against a swept parameter: the mean at each point, with its 95 % confidence bar.
 /// `series` holds `(x, mean, half-width)`.
 pub fn errorbars(

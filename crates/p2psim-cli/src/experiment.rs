@@ -40,6 +40,10 @@ pub(crate) struct Args {
     /// Run even what the estimate says cannot fit in this machine's memory or end in hours.
     #[arg(long)]
     force: bool,
+    /// Also draw `graph.gif` and its frames from the live-graph snapshots (`analysis.animation`);
+    /// an experiment without snapshots gets them every 100 ms.
+    #[arg(long)]
+    animation: bool,
     /// With the default experiment: seeds over which the tutorial's ratios are estimated.
     #[arg(long, default_value_t = 20)]
     seeds: u32,
@@ -58,6 +62,10 @@ fn configured(exp: Experiment, args: &Args, protocols: &Protocols) -> Result<Sce
             return Err(Error::input("--until", "must be more than 0 ms"));
         }
         exp.until_ms = until;
+    }
+    if args.animation {
+        exp.analysis.animation = true;
+        exp.analysis.snapshot_every_ms.get_or_insert(100.0);
     }
     let scenario = Scenario::new(&exp)?;
     if !args.force {

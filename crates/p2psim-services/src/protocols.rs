@@ -315,7 +315,11 @@ impl Protocols {
         use serde::de::Error as _;
         let Some((&registered, reader)) = self.readers.get_key_value(name) else {
             let known: Vec<&str> = self.names().collect();
-            return Err(D::Error::custom(format!("unknown service `{name}`; the services are {}", known.join(", "))));
+            return Err(D::Error::custom(format!(
+                "unknown service `{name}`; the services are {} (a protocol of your own is known to the \
+                 program that registers it, which runs the file: see docs/protocols.md)",
+                known.join(", ")
+            )));
         };
         let mut erased = <dyn erased_serde::Deserializer<'_>>::erase(content);
         let config = reader(&mut erased).map_err(D::Error::custom)?;

@@ -245,6 +245,9 @@ pub struct AnalysisSpec {
     /// Draw the plots.
     #[serde(default = "yes")]
     pub plots: bool,
+    /// Draw `graph.gif` and its frames from the snapshots (one image per snapshot: seconds of
+    /// work and most of a folder's size, so only on request; `--animation` on the command line).
+    pub animation: bool,
     /// Whether to write the tables with one row per (message, peer) (`delays.csv`, `copies.csv`)
     /// and per (second, peer) (`traffic.csv`), and their heatmaps.
     pub peer_tables: PeerTables,
@@ -252,7 +255,13 @@ pub struct AnalysisSpec {
 
 impl Default for AnalysisSpec {
     fn default() -> Self {
-        AnalysisSpec { gossip: None, snapshot_every_ms: None, plots: true, peer_tables: PeerTables::Auto }
+        AnalysisSpec {
+            gossip: None,
+            snapshot_every_ms: None,
+            plots: true,
+            animation: false,
+            peer_tables: PeerTables::Auto,
+        }
     }
 }
 

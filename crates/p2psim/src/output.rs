@@ -6,6 +6,7 @@ use std::path::Path;
 use p2psim_analysis::{
     Summary, Tables, convergence_csv, copies_csv, delays_csv, messages_csv, plot, traffic_csv, traffic_per_second_csv,
 };
+use p2psim_disruption::GraphSnapshot;
 use p2psim_net::PeerState;
 
 use crate::error::Error;
@@ -14,6 +15,10 @@ use crate::simulation::Simulation;
 /// How long each frame of `graph.gif` shows, ms: 61 snapshots (every 100 ms of a 6 s run) play
 /// in 9 s, slow enough to follow peers going down and coming back.
 const GIF_FRAME_MS: u32 = 150;
+
+/// The most peers `graph.png` draws: past a few thousand, a picture of every peer and link is a
+/// grey disc that takes seconds to draw.
+pub(crate) const GRAPH_MAX_PEERS: usize = 2_000;
 
 pub(crate) fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::io(path, e)
@@ -104,8 +109,10 @@ impl<'w> Results<'w> {
 /// resolved experiment, rerunnable as is), `summary.json`, `convergence.csv`, `messages.csv`,
 /// `traffic-per-second.csv`, `topology.dot`, the per-peer tables `delays.csv`, `copies.csv` and
 /// `traffic.csv` unless `analysis.peer_tables` leaves them out, and, when the experiment asks for
-/// plots, PNG heatmaps (with the per-peer tables), histogram, traffic and convergence plots, and
-/// graph frames with an animated GIF.
+/// plots, the live graph at the end (`graph.png`, up to 2,000 peers), traffic
+/// plots and, with messages, PNG heatmaps (with the per-peer tables), the redundancy histogram
+/// and convergence curves; and, when it asks for an animation too, graph frames with an animated
+/// GIF.
 pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
     let results = Results::new(sim);
     for name in results.text_names() {
@@ -115,8 +122,21 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
     }
     let Results { summary, tables, bytes, msgs, peer_tables, .. } = results;
     let exp = sim.experiment();
-    if exp.analysis.plots && !tables.cells.messages().is_empty() {
-        let plot_err = |e: plot::PlotError| Error::Io { file: e.path, message: e.message };
+    if !exp.analysis.plots {
+        return Ok(summary);
+    }
+    let plot_err = |e: plot::PlotError| Error::Io { file: e.path, message: e.message };
+    let net = sim.world().net();
+    if net.peer_count() <= GRAPH_MAX_PEERS {
+        let end = sim.faults().snapshot(sim.now());
+        plot::graph(&dir.join("graph.png"), &frame(sim, &format!("{}: the live graph at {}", exp.name, end.at), &end))
+            .map_err(plot_err)?;
+    }
+    plot::time_series(&dir.join("bandwidth.png"), "Bandwidth overhead", "Bytes received per second", &bytes)
+        .map_err(plot_err)?;
+    plot::time_series(&dir.join("messages.png"), "Message count overhead", "Messages received per second", &msgs)
+        .map_err(plot_err)?;
+    if !tables.cells.messages().is_empty() {
         if peer_tables {
             let delays = tables.cells.table(|c| c.delay_ms());
             plot::heatmap(&dir.join("delays.png"), "Delivery delay (ms)", &delays).map_err(plot_err)?;
@@ -131,10 +151,6 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
             &tables.scan.copies_count,
         )
         .map_err(plot_err)?;
-        plot::time_series(&dir.join("bandwidth.png"), "Bandwidth overhead", "Bytes received per second", &bytes)
-            .map_err(plot_err)?;
-        plot::time_series(&dir.join("messages.png"), "Message count overhead", "Messages received per second", &msgs)
-            .map_err(plot_err)?;
         let curves: Vec<Vec<(f64, f64)>> = (0..tables.cells.messages().len())
             .map(|row| {
                 let mut delays = Vec::new();
@@ -144,32 +160,32 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
             })
             .collect();
         plot::convergence(&dir.join("convergence.png"), "Convergence per message", &curves).map_err(plot_err)?;
-        if !sim.snapshots().is_empty() {
-            let client: Vec<bool> = {
-                let w = sim.world();
-                let producers: Vec<u16> = exp
-                    .peer_types
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| t.services.iter().any(|(_, s)| s.role() == p2psim_services::Role::Source))
-                    .map(|(i, _)| i as u16)
-                    .collect();
-                w.net().peers().map(|p| producers.contains(&w.peers().type_of(p))).collect()
-            };
-            let frames: Vec<plot::Frame> = sim
-                .snapshots()
-                .iter()
-                .map(|s| plot::Frame {
-                    caption: format!("{}: {}", exp.name, s.at),
-                    online: s.states.iter().map(|&st| st == PeerState::Online).collect(),
-                    client: client.clone(),
-                    links: s.links.iter().map(|&(a, b)| (a.index(), b.index())).collect(),
-                })
-                .collect();
-            plot::graph_frames(&dir.join("frames"), &dir.join("graph.gif"), &frames, GIF_FRAME_MS).map_err(plot_err)?;
-        }
+    }
+    if exp.analysis.animation && !sim.snapshots().is_empty() {
+        let frames: Vec<plot::Frame> =
+            sim.snapshots().iter().map(|s| frame(sim, &format!("{}: {}", exp.name, s.at), s)).collect();
+        plot::graph_frames(&dir.join("frames"), &dir.join("graph.gif"), &frames, GIF_FRAME_MS).map_err(plot_err)?;
     }
     Ok(summary)
+}
+
+/// One picture of the live graph `s`: who is online, the links, producers drawn apart.
+fn frame(sim: &Simulation, caption: &str, s: &GraphSnapshot) -> plot::Frame {
+    let w = sim.world();
+    let producers: Vec<u16> = sim
+        .experiment()
+        .peer_types
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.services.iter().any(|(_, s)| s.role() == p2psim_services::Role::Source))
+        .map(|(i, _)| i as u16)
+        .collect();
+    plot::Frame {
+        caption: caption.to_owned(),
+        online: s.states.iter().map(|&st| st == PeerState::Online).collect(),
+        client: w.net().peers().map(|p| producers.contains(&w.peers().type_of(p))).collect(),
+        links: s.links.iter().map(|&(a, b)| (a.index(), b.index())).collect(),
+    }
 }
 
 /// The live graph at the end of the run, in Graphviz DOT (online peers and their links).

@@ -165,3 +165,64 @@ fn the_command_asks_for_huge_pages_and_they_change_no_result() {
     assert_eq!(summaries[0], summaries[1], "huge pages changed a result");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The README shows what the default command prints: its two lines of ratios are the command's
+/// (the seconds the estimate took aside), and the folder holds what the README says: plots, no
+/// animation unless asked for, at most 3 MB a run.
+#[test]
+fn the_default_command_prints_what_the_readme_shows() {
+    let dir = std::env::temp_dir().join(format!("p2psim-cli-default-{}", std::process::id()));
+    let run = p2psim().args(["experiment", "--out", dir.to_str().unwrap()]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    // "(mean ± 95 % interval, 0.0 s)": the time is the machine's.
+    let untimed = |line: &str| match (line.find(", "), line.find(" s):")) {
+        (Some(a), Some(b)) if a < b && line.starts_with("pull against push") => {
+            format!("{}{}", &line[..a], &line[b + 2..])
+        }
+        _ => line.to_owned(),
+    };
+    let ratios = stdout.lines().find(|l| l.starts_with("pull against push")).expect("the ratios line");
+    let shown = readme.lines().find(|l| l.starts_with("pull against push")).expect("the README shows it");
+    assert_eq!(untimed(shown), untimed(ratios), "README.md shows stale ratios");
+    let pair = stdout.lines().find(|l| l.trim_start().starts_with("this pair of runs")).expect("the pair line");
+    let pair = pair.split(". ").next().unwrap();
+    assert!(readme.contains(&format!("{pair}. ...")), "README.md shows a stale pair line; the command prints:\n{pair}");
+    for run in ["push", "pull"] {
+        let folder = dir.join(run);
+        assert!(folder.join("delays.png").exists() && folder.join("summary.json").exists());
+        assert!(!folder.join("graph.gif").exists() && !folder.join("frames").exists(), "no animation by default");
+        let bytes: u64 = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
+        assert!(bytes <= 3_000_000, "{run}: {bytes} bytes, more than 3 MB");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Every shipped experiment of the built-in protocols runs through the plain command and leaves
+/// a picture (those of protocols of your own run through their example programs, in CI; the
+/// million-peer ones through the scale runner).
+#[test]
+fn every_shipped_experiment_runs_through_the_command_and_draws_its_picture() {
+    let dir = std::env::temp_dir().join(format!("p2psim-cli-examples-{}", std::process::id()));
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/experiments");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(examples).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let own_protocols = ["gossip-p", "nb02", "plumtree"].contains(&name.as_str());
+        if own_protocols || name.contains("-1m-") || name.contains("-10m-") {
+            continue;
+        }
+        let out = dir.join(&name);
+        let run = p2psim().arg("experiment").arg(&path).arg("--out").arg(&out).output().unwrap();
+        assert!(run.status.success(), "{name}: {}", String::from_utf8_lossy(&run.stderr));
+        // The scale experiments ask for no plots (`plots: false`), and get none.
+        let plots = !std::fs::read_to_string(&path).unwrap().contains("plots: false");
+        let picture = out.join("graph.png").exists() && out.join("bandwidth.png").exists();
+        assert_eq!(picture, plots, "{name}: pictures {picture}, plots asked for {plots}");
+        ran += 1;
+    }
+    assert!(ran >= 8, "{ran} experiments");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
