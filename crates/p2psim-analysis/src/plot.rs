@@ -328,6 +328,25 @@ pub fn graph(path: &Path, frame: &Frame) -> Result<(), PlotError> {
     draw_frame(&root, frame, &pos).map_err(|e| err(path, e))
 }
 
+/// Each frame as SVG text (480 × 480), laid out as [`graph_frames`] lays them out: the pictures
+/// of a report's slider over the snapshots.
+pub fn graph_svg(frames: &[Frame]) -> Result<Vec<String>, PlotError> {
+    font();
+    let Some(first) = frames.first() else { return Ok(Vec::new()) };
+    let pos = circle_layout(&first.client);
+    frames
+        .iter()
+        .map(|f| {
+            let mut svg = String::new();
+            {
+                let root = SVGBackend::with_string(&mut svg, (480, 480)).into_drawing_area();
+                draw_frame(&root, f, &pos).map_err(|e| PlotError { path: "graph (SVG)".into(), message: e })?;
+            }
+            Ok(svg)
+        })
+        .collect()
+}
+
 /// A metric against a swept parameter: the mean at each point, with its 95 % confidence bar.
 /// `series` holds `(x, mean, half-width)`.
 pub fn errorbars(

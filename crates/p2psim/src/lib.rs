@@ -30,6 +30,7 @@
 mod error;
 mod estimate;
 mod experiment;
+mod html;
 mod output;
 pub mod overrides;
 mod ron;

@@ -20,6 +20,17 @@ const GIF_FRAME_MS: u32 = 150;
 /// grey disc that takes seconds to draw.
 pub(crate) const GRAPH_MAX_PEERS: usize = 2_000;
 
+/// The plots a report page shows, in its order, where the run drew them.
+const PLOTS: &[&str] = &[
+    "graph.png",
+    "delays.png",
+    "copies.png",
+    "copies-histogram.png",
+    "convergence.png",
+    "bandwidth.png",
+    "messages.png",
+];
+
 pub(crate) fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::io(path, e)
 }
@@ -122,7 +133,13 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
     }
     let Results { summary, tables, bytes, msgs, peer_tables, .. } = results;
     let exp = sim.experiment();
+    let html = |frames: &[(String, String)]| {
+        let path = dir.join("index.html");
+        let page = crate::html::page(&summary, frames, dir, PLOTS, &exp.to_ron());
+        std::fs::write(&path, page).map_err(|e| io(&path, e))
+    };
     if !exp.analysis.plots {
+        html(&[])?;
         return Ok(summary);
     }
     let plot_err = |e: plot::PlotError| Error::Io { file: e.path, message: e.message };
@@ -161,11 +178,16 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
             .collect();
         plot::convergence(&dir.join("convergence.png"), "Convergence per message", &curves).map_err(plot_err)?;
     }
-    if exp.analysis.animation && !sim.snapshots().is_empty() {
-        let frames: Vec<plot::Frame> =
-            sim.snapshots().iter().map(|s| frame(sim, &format!("{}: {}", exp.name, s.at), s)).collect();
+    let frames: Vec<plot::Frame> = if net.peer_count() <= GRAPH_MAX_PEERS {
+        sim.snapshots().iter().map(|s| frame(sim, &format!("{}: {}", exp.name, s.at), s)).collect()
+    } else {
+        Vec::new()
+    };
+    if exp.analysis.animation && !frames.is_empty() {
         plot::graph_frames(&dir.join("frames"), &dir.join("graph.gif"), &frames, GIF_FRAME_MS).map_err(plot_err)?;
     }
+    let svg = plot::graph_svg(&frames).map_err(plot_err)?;
+    html(&frames.iter().map(|f| f.caption.clone()).zip(svg).collect::<Vec<_>>())?;
     Ok(summary)
 }
 

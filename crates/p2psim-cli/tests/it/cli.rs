@@ -226,3 +226,34 @@ fn every_shipped_experiment_runs_through_the_command_and_draws_its_picture() {
     assert!(ran >= 8, "{ran} experiments");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The report page in a real headless browser (Debian's chromium; runs when
+/// `P2PSIM_BROWSER_TESTS` is set, as `.ci/run` sets it after installing chromium): it loads with
+/// no console message, the slider changes the picture (the page's self-test, `#selftest`), and
+/// the summary table, the frames, the plots and the configuration are in the document.
+#[test]
+fn the_report_page_works_in_a_headless_browser() {
+    if std::env::var_os("P2PSIM_BROWSER_TESTS").is_none() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("p2psim-cli-browser-{}", std::process::id()));
+    let run = p2psim().args(["experiment", "--out", dir.to_str().unwrap()]).output().unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let page = format!("file://{}#selftest", dir.join("push/index.html").display());
+    let browser = Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", "--dump-dom", &page])
+        .output()
+        .expect("chromium is installed");
+    let (dom, log) = (String::from_utf8_lossy(&browser.stdout), String::from_utf8_lossy(&browser.stderr));
+    assert!(browser.status.success(), "{log}");
+    let console: Vec<&str> = log.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    assert!(dom.contains("<body data-selftest=\"ok\">"), "the slider did not change the picture");
+    for element in
+        ["<table id=\"summary\">", "<div id=\"frames\">", "<pre id=\"configuration\">", "<img alt=\"delays.png\""]
+    {
+        assert!(dom.contains(element), "{element} is missing");
+    }
+    assert_eq!(dom.matches("<div class=\"frame\"").count(), 61, "a frame per snapshot, every 100 ms of 6 s");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -74,3 +74,34 @@ fn auto_writes_the_per_peer_tables_up_to_ten_million_cells() {
     assert!(PeerTables::Always.wanted(u64::MAX, u64::MAX));
     assert!(!PeerTables::Never.wanted(1, 1));
 }
+
+/// `index.html` holds the run whole: a row per figure, a frame per snapshot behind a slider,
+/// every plot drawn embedded, the configuration; the same run writes the same page.
+#[test]
+fn the_report_page_holds_the_summary_the_snapshots_the_plots_and_the_configuration() {
+    let (_, exp) = example("faults-push");
+    let dir = written(&exp, "html");
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let leaves = p2psim::analysis::numbers(&summary).len() + 2; // `experiment` and `rng` are text
+    let rows = page.matches("<tr><td><code>").count();
+    assert_eq!(rows, leaves + summary["delay_ms"].as_object().unwrap().values().filter(|v| v.is_null()).count());
+    for key in ["delivery_ratio", "delay_ms.p99", "relative_message_redundancy", "dropped.receiver_offline"] {
+        assert!(page.contains(&format!("<code>{key}</code>")), "{key}");
+    }
+    let snapshots = (exp.until_ms as f64 / exp.analysis.snapshot_every_ms.unwrap()) as usize + 1;
+    assert_eq!(page.matches("<div class=\"frame\"").count(), snapshots);
+    assert!(page.contains(&format!("max=\"{}\"", snapshots - 1)));
+    assert_eq!(page.matches("<svg").count(), snapshots, "one SVG picture per snapshot");
+    let pngs =
+        std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png"));
+    assert_eq!(page.matches("data:image/png;base64,").count(), pngs.count(), "every plot drawn is in the page");
+    assert!(page.contains(&format!("name: &quot;{}&quot;", exp.name)), "the configuration, escaped");
+    // (SVG's xmlns names a namespace; nothing is fetched.)
+    assert!(!page.contains("src=\"http") && !page.contains("href=\"http"), "nothing from the network");
+    let again = written(&exp, "html-again");
+    assert_eq!(std::fs::read_to_string(again.join("index.html")).unwrap(), page);
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&again).unwrap();
+}
