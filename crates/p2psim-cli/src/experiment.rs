@@ -238,6 +238,8 @@ fn default(args: &Args, protocols: &Protocols) -> Result<(), Error> {
         let comparison = comparison_json(&runs[0].summary, &runs[1].summary, &stats, pairs.len());
         std::fs::write(dir.join("comparison.json"), &comparison)
             .map_err(|e| Error::io(&dir.join("comparison.json"), e))?;
+        let page = comparison_page(&runs[0].summary, &runs[1].summary, &stats, pairs.len());
+        std::fs::write(dir.join("index.html"), page).map_err(|e| Error::io(&dir.join("index.html"), e))?;
         Ok((runs, stats))
     })?;
     let (runs, stats) = results;
@@ -264,6 +266,29 @@ fn default(args: &Args, protocols: &Protocols) -> Result<(), Error> {
     );
     println!("results in {}", out.display());
     Ok(())
+}
+
+/// The comparison's report page: the tutorial's three ratios for this pair and over the seeds,
+/// each run's delivery, and links to the two runs' pages.
+fn comparison_page(base: &Summary, variant: &Summary, over_seeds: &[(f64, f64)], seeds: usize) -> String {
+    let this = ratios(base, variant);
+    let names = ["delay (tutorial mean delay)", "bandwidth (bytes/s per peer)", "message count (messages/s per peer)"];
+    let rows: Vec<Vec<String>> = (0..3)
+        .map(|i| {
+            let (mean, ci) = over_seeds.get(i).copied().unwrap_or((f64::NAN, f64::NAN));
+            vec![names[i].to_owned(), format!("{:.2}", this[i]), format!("{mean:.2} ± {ci:.2}")]
+        })
+        .collect();
+    let intro = format!(
+        "{} against {}: the tutorial's ratios (variant over baseline), for this pair of runs (seed {}) and over {seeds} seeds (mean ± 95 % interval).",
+        variant.experiment, base.experiment, base.seed
+    );
+    let mut page = p2psim::html::Page::new("pull against push", &intro);
+    page.heading("Ratios").table("ratios", &["ratio", "this pair", &format!("over {seeds} seeds")], &rows);
+    let delivery = |s: &Summary| vec![s.experiment.clone(), format!("{:.4}", s.delivery_ratio)];
+    page.heading("Delivery").table("delivery", &["run", "delivery ratio"], &[delivery(base), delivery(variant)]);
+    page.heading("The runs").links(&[("push: its report", "push/index.html"), ("pull: its report", "pull/index.html")]);
+    page.finish()
 }
 
 /// The tutorial's comparison of two runs (pull against push): ratios of mean delay, bandwidth and

@@ -3,7 +3,10 @@
 //! figures), the live graph over time (a slider over the snapshots, peers coloured by state),
 //! the plots, and the configuration (`experiment.ron`).
 //!
-//! Not here: computing any figure or drawing any plot; this only lays out what `output.rs` wrote.
+//! [`Page`] is what every report page is made of: the command line writes a comparison's and a
+//! sweep's with it too.
+//!
+//! Not here: computing any figure or drawing any plot; this only lays out what was written.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -11,75 +14,150 @@ use std::path::Path;
 use base64::Engine as _;
 use p2psim_analysis::{FIGURES, Reading, Summary};
 
-/// The page of a run: `summary`, the SVG frames of the live graph with their captions, the PNG
-/// plots written in `dir` (embedded), and the experiment's RON text.
-pub(crate) fn page(summary: &Summary, frames: &[(String, String)], dir: &Path, plots: &[&str], ron: &str) -> String {
-    let mut h = String::new();
-    let name = escape(&summary.experiment);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>p2psim: {name}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<h1>{name}</h1>\n<p>seed {}, {} peers, {} ms simulated. Every figure is defined in the file-format reference (docs/experiments.md).</p>\n",
+/// A report page being written: a title, then sections in order. What every report page
+/// (a run's, a comparison's, a sweep's) is made of, so that they look and behave alike.
+#[derive(Debug)]
+pub struct Page {
+    html: String,
+    slider: bool,
+}
+
+impl Page {
+    /// A page titled `title`, opening with the sentence `intro`.
+    pub fn new(title: &str, intro: &str) -> Page {
+        let title = escape(title);
+        let html = format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>p2psim: {title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<h1>{title}</h1>\n<p>{}</p>\n",
+            escape(intro)
+        );
+        Page { html, slider: false }
+    }
+
+    /// A heading.
+    pub fn heading(&mut self, text: &str) -> &mut Page {
+        let _ = writeln!(self.html, "<h2>{}</h2>", escape(text));
+        self
+    }
+
+    /// A table with a header row; `id` names it for tests and scripts.
+    pub fn table(&mut self, id: &str, header: &[&str], rows: &[Vec<String>]) -> &mut Page {
+        let _ = writeln!(self.html, "<table id=\"{}\">", escape(id));
+        let th: String = header.iter().map(|h| format!("<th>{}</th>", escape(h))).collect();
+        let _ = writeln!(self.html, "<tr>{th}</tr>");
+        for row in rows {
+            let td: String = row
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i == 0 {
+                        format!("<td><code>{}</code></td>", escape(c))
+                    } else {
+                        format!("<td>{}</td>", escape(c))
+                    }
+                })
+                .collect();
+            let _ = writeln!(self.html, "<tr>{td}</tr>");
+        }
+        self.html += "</table>\n";
+        self
+    }
+
+    /// Links to other pages (relative paths inside the output folder).
+    pub fn links(&mut self, links: &[(&str, &str)]) -> &mut Page {
+        let items: String = links
+            .iter()
+            .map(|(text, href)| format!("<li><a href=\"{}\">{}</a></li>", escape(href), escape(text)))
+            .collect();
+        let _ = writeln!(self.html, "<ul>{items}</ul>");
+        self
+    }
+
+    /// The PNG images among `names` that exist in `dir`, embedded.
+    pub fn images(&mut self, dir: &Path, names: &[&str]) -> &mut Page {
+        for name in names {
+            let Ok(data) = std::fs::read(dir.join(name)) else { continue };
+            let _ = writeln!(
+                self.html,
+                "<figure><img alt=\"{n}\" src=\"data:image/png;base64,{}\"><figcaption>{n}</figcaption></figure>",
+                base64::engine::general_purpose::STANDARD.encode(data),
+                n = escape(name)
+            );
+        }
+        self
+    }
+
+    /// Pictures shown one at a time on a slider: `(caption, SVG)` each.
+    pub fn slider(&mut self, frames: &[(String, String)]) -> &mut Page {
+        let Some(first) = frames.first() else { return self };
+        self.slider = true;
+        let _ = write!(
+            self.html,
+            "<p><input type=\"range\" id=\"slider\" min=\"0\" max=\"{}\" value=\"0\" aria-label=\"snapshot\"> <span id=\"caption\">{}</span></p>\n<div id=\"frames\">\n",
+            frames.len() - 1,
+            escape(&first.0)
+        );
+        for (i, (caption, svg)) in frames.iter().enumerate() {
+            let hidden = if i == 0 { "" } else { " hidden" };
+            let _ =
+                writeln!(self.html, "<div class=\"frame\" data-caption=\"{}\"{hidden}>{svg}</div>", escape(caption));
+        }
+        self.html += "</div>\n";
+        self
+    }
+
+    /// Text shown as it is (a configuration); `id` names it.
+    pub fn pre(&mut self, id: &str, text: &str) -> &mut Page {
+        let _ = writeln!(self.html, "<pre id=\"{}\">{}</pre>", escape(id), escape(text));
+        self
+    }
+
+    /// The page's text.
+    pub fn finish(&self) -> String {
+        let script = if self.slider { SCRIPT } else { "" };
+        format!("{}<script>\n{script}</script>\n</body>\n</html>\n", self.html)
+    }
+}
+
+/// The page of a run: `summary` (every figure, with its unit and meaning), the SVG frames of
+/// the live graph with their captions, the PNG plots written in `dir`, and the experiment's RON.
+pub(crate) fn run_page(
+    summary: &Summary,
+    frames: &[(String, String)],
+    dir: &Path,
+    plots: &[&str],
+    ron: &str,
+) -> String {
+    let intro = format!(
+        "seed {}, {} peers, {} ms simulated. Every figure is defined in the file-format reference (docs/experiments.md).",
         summary.seed,
         summary.peers.values().sum::<usize>(),
         summary.until_ms
     );
-    h += "<h2>Summary</h2>\n<table id=\"summary\">\n<tr><th>figure</th><th>value</th><th>unit</th><th>meaning</th></tr>\n";
+    let mut rows = Vec::new();
     for f in FIGURES {
-        let rows = match (f.read)(summary) {
+        let values = match (f.read)(summary) {
             Reading::One(v) => vec![(f.key.to_owned(), v)],
             Reading::Each(entries) => {
                 let at = f.key.split('.').find(|p| p.starts_with(char::is_uppercase)).unwrap_or_default();
                 entries.into_iter().map(|(n, v)| (f.key.replace(at, &n), v)).collect()
             }
         };
-        for (key, v) in rows {
+        for (key, v) in values {
             let value = match v {
                 serde_json::Value::Null => "–".to_owned(),
                 serde_json::Value::String(s) => s,
                 v => v.to_string(),
             };
-            let _ = writeln!(
-                h,
-                "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&key),
-                escape(&value),
-                escape(f.unit),
-                escape(f.meaning).replace('`', "")
-            );
+            rows.push(vec![key, value, f.unit.to_owned(), f.meaning.replace('`', "")]);
         }
     }
-    h += "</table>\n";
+    let mut page = Page::new(&summary.experiment, &intro);
+    page.heading("Summary").table("summary", &["figure", "value", "unit", "meaning"], &rows);
     if !frames.is_empty() {
-        let _ = write!(
-            h,
-            "<h2>The live graph over time</h2>\n<p><input type=\"range\" id=\"slider\" min=\"0\" max=\"{}\" value=\"0\" aria-label=\"snapshot\"> <span id=\"caption\">{}</span></p>\n<div id=\"frames\">\n",
-            frames.len() - 1,
-            escape(&frames[0].0)
-        );
-        for (i, (caption, svg)) in frames.iter().enumerate() {
-            let hidden = if i == 0 { "" } else { " hidden" };
-            let _ = writeln!(h, "<div class=\"frame\" data-caption=\"{}\"{hidden}>{svg}</div>", escape(caption));
-        }
-        h += "</div>\n";
+        page.heading("The live graph over time").slider(frames);
     }
-    let present: Vec<&&str> = plots.iter().filter(|p| dir.join(p).exists()).collect();
-    if !present.is_empty() {
-        h += "<h2>Plots</h2>\n";
-        for p in present {
-            let data = std::fs::read(dir.join(p)).unwrap_or_default();
-            let _ = writeln!(
-                h,
-                "<figure><img alt=\"{p}\" src=\"data:image/png;base64,{}\"><figcaption>{p}</figcaption></figure>",
-                base64::engine::general_purpose::STANDARD.encode(data)
-            );
-        }
-    }
-    let _ = write!(
-        h,
-        "<h2>Configuration</h2>\n<pre id=\"configuration\">{}</pre>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n",
-        escape(ron)
-    );
-    h
+    page.heading("Plots").images(dir, plots).heading("Configuration").pre("configuration", ron);
+    page.finish()
 }
 
 fn escape(s: &str) -> String {

@@ -30,7 +30,7 @@
 mod error;
 mod estimate;
 mod experiment;
-mod html;
+pub mod html;
 mod output;
 pub mod overrides;
 mod ron;

@@ -135,7 +135,7 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
     let exp = sim.experiment();
     let html = |frames: &[(String, String)]| {
         let path = dir.join("index.html");
-        let page = crate::html::page(&summary, frames, dir, PLOTS, &exp.to_ron());
+        let page = crate::html::run_page(&summary, frames, dir, PLOTS, &exp.to_ron());
         std::fs::write(&path, page).map_err(|e| io(&path, e))
     };
     if !exp.analysis.plots {

@@ -114,11 +114,35 @@ pub fn gather(spec: &SweepSpec, out: &Path) -> Result<(String, String), Error> {
             table.push(rec);
         }
     }
-    let points_csv = csv_text(table);
+    let points_csv = csv_text(table.clone());
     write_file_atomically(&out.join("runs.csv"), &runs_csv)?;
     write_file_atomically(&out.join("points.csv"), &points_csv)?;
     plot(spec, out, &points, &rows)?;
+    write_file_atomically(&out.join("index.html"), &page(spec, out, &table))?;
     Ok((runs_csv, points_csv))
+}
+
+/// The sweep's report page: the chosen metrics per point (every metric is in `points.csv`),
+/// their plots, and the sweep as run.
+fn page(spec: &SweepSpec, out: &Path, points_table: &[Vec<String>]) -> String {
+    let header: Vec<&str> = points_table[0].iter().map(String::as_str).collect();
+    let metric = header.iter().position(|h| *h == "metric").unwrap_or(0);
+    let chosen: Vec<Vec<String>> = points_table[1..]
+        .iter()
+        .filter(|r| spec.metrics.is_empty() || spec.metrics.iter().any(|m| *m == r[metric]))
+        .cloned()
+        .collect();
+    let intro = format!(
+        "{} points × {} seeds; each row is one metric at one point (mean, standard deviation, 95 % interval, runs). points.csv and runs.csv hold every figure.",
+        spec.points().len(),
+        spec.seeds
+    );
+    let plots: Vec<String> = spec.metrics.iter().map(|m| format!("{}.png", m.replace('.', "_"))).collect();
+    let mut page = p2psim::html::Page::new(&spec.name, &intro);
+    page.heading("Points").table("points", &header, &chosen);
+    page.heading("Plots").images(out, &plots.iter().map(String::as_str).collect::<Vec<_>>());
+    page.heading("The sweep").pre("configuration", &spec.to_ron());
+    page.finish()
 }
 
 /// One plot per chosen metric against the first parameter (when its values are numbers), with

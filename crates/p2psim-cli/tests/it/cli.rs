@@ -189,8 +189,14 @@ fn the_default_command_prints_what_the_readme_shows() {
     let pair = stdout.lines().find(|l| l.trim_start().starts_with("this pair of runs")).expect("the pair line");
     let pair = pair.split(". ").next().unwrap();
     assert!(readme.contains(&format!("{pair}. ...")), "README.md shows a stale pair line; the command prints:\n{pair}");
+    // The comparison's page: the ratios printed, and links to both runs' pages.
+    let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    let mean = ratios.split("delay ").nth(1).unwrap().split(',').next().unwrap();
+    assert!(page.contains(&format!("<td>{mean}</td>")), "the page shows the delay ratio {mean}");
+    assert!(page.contains("href=\"push/index.html\"") && page.contains("href=\"pull/index.html\""));
     for run in ["push", "pull"] {
         let folder = dir.join(run);
+        assert!(folder.join("index.html").exists(), "{run}: its page");
         assert!(folder.join("delays.png").exists() && folder.join("summary.json").exists());
         assert!(!folder.join("graph.gif").exists() && !folder.join("frames").exists(), "no animation by default");
         let bytes: u64 = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();

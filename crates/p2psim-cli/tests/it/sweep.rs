@@ -64,6 +64,13 @@ fn one_thread_and_two_give_identical_results() {
         .collect();
     assert!(delivery[0] < delivery[2], "{delivery:?}");
     assert!(a.join("delivery_ratio.png").is_file());
+    // The report page: the chosen metric at each point, as points.csv has it, and its plot.
+    let page = std::fs::read_to_string(a.join("index.html")).unwrap();
+    assert_eq!(page, std::fs::read_to_string(b.join("index.html")).unwrap(), "the same page at any thread count");
+    assert_eq!(page.matches("<td>delivery_ratio</td>").count(), 3, "one row per point");
+    let mean = one.points_csv.lines().find(|l| l.starts_with("2,") && l.contains(",delivery_ratio,")).unwrap();
+    assert!(page.contains(&format!("<td>{}</td>", mean.split(',').nth(3).unwrap())), "{mean}");
+    assert!(page.contains("<img alt=\"delivery_ratio.png\" src=\"data:image/png;base64,"));
     std::fs::remove_dir_all(&a).unwrap();
     std::fs::remove_dir_all(&b).unwrap();
 }
