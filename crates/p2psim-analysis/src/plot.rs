@@ -37,18 +37,33 @@ fn font() {
 
 const SIZE: (u32, u32) = (900, 600);
 
-type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+type Root<DB> = DrawingArea<DB, plotters::coord::Shift>;
 
-/// A white 900 × 600 PNG canvas at `path`, with the font registered.
-fn canvas(path: &Path) -> Result<Canvas<'_>, PlotError> {
+/// Draws on a white 900 × 600 canvas and writes it as a PNG at `path`.
+fn png(path: &Path, draw: impl FnOnce(&Root<BitMapBackend<'_>>) -> Result<(), String>) -> Result<(), PlotError> {
     font();
     let root = BitMapBackend::new(path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(path, e))?;
-    Ok(root)
+    draw(&root).map_err(|e| err(path, e))?;
+    root.present().map_err(|e| err(path, e))
+}
+
+/// Draws on a white 900 × 600 canvas and gives it as SVG text (`name` for errors).
+fn svg(name: &str, draw: impl FnOnce(&Root<SVGBackend<'_>>) -> Result<(), String>) -> Result<String, PlotError> {
+    font();
+    let fail = |e: String| PlotError { path: format!("{name} (SVG)"), message: e };
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
+        draw(&root).map_err(fail)?;
+        root.present().map_err(|e| fail(e.to_string()))?;
+    }
+    Ok(text)
 }
 
 /// The chart frame every plot shares: a caption, margins, and label areas (`y_area` wide).
-fn frame<'a, 'b>(root: &'a Canvas<'b>, title: &str, y_area: u32) -> ChartBuilder<'a, 'b, BitMapBackend<'b>> {
+fn frame<'a, 'b, DB: DrawingBackend>(root: &'a Root<DB>, title: &str, y_area: u32) -> ChartBuilder<'a, 'b, DB> {
     let mut b = ChartBuilder::on(root);
     b.caption(title, ("sans-serif", 20)).margin(12).x_label_area_size(40).y_label_area_size(y_area);
     b
@@ -67,22 +82,25 @@ fn scale_color(v: f64, lo: f64, hi: f64) -> RGBColor {
 /// A heatmap of a (message × peer) table: peers along x, messages along y, each cell coloured by
 /// its value on the scale drawn at the right; grey where a peer never got the message.
 pub fn heatmap(path: &Path, title: &str, table: &Table<f64>) -> Result<(), PlotError> {
+    png(path, |root| draw_heatmap(root, title, table))
+}
+
+fn draw_heatmap<DB: DrawingBackend>(root: &Root<DB>, title: &str, table: &Table<f64>) -> Result<(), String> {
     let rows = table.cells.len().max(1);
     let cols = table.peers.len().max(1);
     let values: Vec<f64> = table.values().filter(|v| v.is_finite()).collect();
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = if values.is_empty() { (0.0, 1.0) } else { (lo, hi) };
-    let root = canvas(path)?;
     let (left, right) = root.split_horizontally(SIZE.0 - 130);
-    let mut chart = frame(&left, title, 50).build_cartesian_2d(0..cols, 0..rows).map_err(|e| err(path, e))?;
+    let mut chart = frame(&left, title, 50).build_cartesian_2d(0..cols, 0..rows).map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
         .disable_mesh()
         .x_desc("Peer (column)")
         .y_desc("Message number")
         .draw()
-        .map_err(|e| err(path, e))?;
+        .map_err(|e| e.to_string())?;
     let cells = table.cells.iter().enumerate().flat_map(|(r, row)| {
         row.iter().enumerate().map(move |(c, v)| {
             let color = match v {
@@ -92,9 +110,9 @@ pub fn heatmap(path: &Path, title: &str, table: &Table<f64>) -> Result<(), PlotE
             Rectangle::new([(c, r), (c + 1, r + 1)], color.filled())
         })
     });
-    chart.draw_series(cells).map_err(|e| err(path, e))?;
-    color_bar(&right, lo, hi).map_err(|e| err(path, e))?;
-    root.present().map_err(|e| err(path, e))
+    chart.draw_series(cells).map_err(|e| e.to_string())?;
+    color_bar(&right, lo, hi).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// The scale of a heatmap: a bar from its least value (bottom) to its greatest (top), and the grey
@@ -127,38 +145,66 @@ fn color_bar<DB: DrawingBackend>(
 /// A histogram of small non-negative integers (copies per peer and message): `counts[v]` is how
 /// many cells hold `v`.
 pub fn histogram(path: &Path, title: &str, x_desc: &str, counts: &[u64]) -> Result<(), PlotError> {
+    png(path, |root| draw_histogram(root, title, x_desc, counts))
+}
+
+/// The same plot as SVG text, for a report page.
+pub fn histogram_svg(title: &str, x_desc: &str, counts: &[u64]) -> Result<String, PlotError> {
+    svg("histogram", |root| draw_histogram(root, title, x_desc, counts))
+}
+
+fn draw_histogram<DB: DrawingBackend>(
+    root: &Root<DB>,
+    title: &str,
+    x_desc: &str,
+    counts: &[u64],
+) -> Result<(), String> {
     let max = counts.iter().rposition(|&n| n > 0).unwrap_or(0) as u32 + 1;
     let top = counts.iter().copied().max().unwrap_or(1).max(1);
-    let root = canvas(path)?;
-    let mut chart = frame(&root, title, 60)
+    let mut chart = frame(root, title, 60)
         .build_cartesian_2d((0u32..max).into_segmented(), 0u64..top + top / 10 + 1)
-        .map_err(|e| err(path, e))?;
-    chart.configure_mesh().x_desc(x_desc).y_desc("Cells").draw().map_err(|e| err(path, e))?;
-    chart
-        .draw_series(
-            Histogram::vertical(&chart)
-                .style(BLUE.mix(0.7).filled())
-                .margin(2)
-                .data(counts.iter().enumerate().map(|(v, &n)| (v as u32, n))),
-        )
-        .map_err(|e| err(path, e))?;
-    root.present().map_err(|e| err(path, e))
+        .map_err(|e| e.to_string())?;
+    chart.configure_mesh().x_desc(x_desc).y_desc("Cells").draw().map_err(|e| e.to_string())?;
+    // The bars in order of value: plotters' `Histogram` gathers them in a hash map, whose order
+    // changes from run to run (invisible in a PNG, not in SVG text). The same rectangles as it draws.
+    let xs = (0u32..max).into_segmented();
+    let bars = counts.iter().enumerate().filter_map(|(v, &n)| {
+        let (x, next) = (xs.from_index(v)?, xs.from_index(v + 1)?);
+        let mut bar = Rectangle::new([(x, n), (next, 0)], BLUE.mix(0.7).filled());
+        bar.set_margin(0, 0, 2, 2);
+        Some(bar)
+    });
+    chart.draw_series(bars).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// A series over seconds: the median over peers as a line, median ± standard deviation as a band
 /// (seaborn's `lineplot(estimator="median", ci="sd")`, as in the tutorial).
 pub fn time_series(path: &Path, title: &str, y_desc: &str, per_second: &[(f64, f64, f64)]) -> Result<(), PlotError> {
+    png(path, |root| draw_time_series(root, title, y_desc, per_second))
+}
+
+/// The same plot as SVG text, for a report page.
+pub fn time_series_svg(title: &str, y_desc: &str, per_second: &[(f64, f64, f64)]) -> Result<String, PlotError> {
+    svg("time_series", |root| draw_time_series(root, title, y_desc, per_second))
+}
+
+fn draw_time_series<DB: DrawingBackend>(
+    root: &Root<DB>,
+    title: &str,
+    y_desc: &str,
+    per_second: &[(f64, f64, f64)],
+) -> Result<(), String> {
     let n = per_second.len().max(1) as f64;
     let top = per_second.iter().map(|&(m, _, sd)| m + sd).fold(1.0f64, f64::max) * 1.1;
-    let root = canvas(path)?;
-    let mut chart = frame(&root, title, 80).build_cartesian_2d(0f64..n, 0f64..top).map_err(|e| err(path, e))?;
-    chart.configure_mesh().x_desc("Time (s)").y_desc(y_desc).draw().map_err(|e| err(path, e))?;
+    let mut chart = frame(root, title, 80).build_cartesian_2d(0f64..n, 0f64..top).map_err(|e| e.to_string())?;
+    chart.configure_mesh().x_desc("Time (s)").y_desc(y_desc).draw().map_err(|e| e.to_string())?;
     let mid = |i: usize| i as f64 + 0.5;
     let mut band: Vec<(f64, f64)> = per_second.iter().enumerate().map(|(i, &(m, _, sd))| (mid(i), m + sd)).collect();
     band.extend(per_second.iter().enumerate().rev().map(|(i, &(m, _, sd))| (mid(i), (m - sd).max(0.0))));
     chart
         .draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.2))))
-        .map_err(|e| err(path, e))?
+        .map_err(|e| e.to_string())?
         .label("median ± standard deviation over peers")
         .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], BLUE.mix(0.2).filled()));
     chart
@@ -166,7 +212,7 @@ pub fn time_series(path: &Path, title: &str, y_desc: &str, per_second: &[(f64, f
             per_second.iter().enumerate().map(|(i, &(m, _, _))| (mid(i), m)),
             BLUE.stroke_width(2),
         ))
-        .map_err(|e| err(path, e))?
+        .map_err(|e| e.to_string())?
         .label("median over peers, each second")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE.stroke_width(2)));
     chart
@@ -175,8 +221,8 @@ pub fn time_series(path: &Path, title: &str, y_desc: &str, per_second: &[(f64, f
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .draw()
-        .map_err(|e| err(path, e))?;
-    root.present().map_err(|e| err(path, e))
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// Points at most drawn per convergence curve: beyond a few per pixel column a denser line looks
@@ -201,19 +247,31 @@ pub fn convergence_curve(delays: &[f64], peers: usize) -> Vec<(f64, f64)> {
 /// Convergence: for each message, the fraction of peers that have it against time since
 /// production ([`convergence_curve`]s).
 pub fn convergence(path: &Path, title: &str, curves: &[Vec<(f64, f64)>]) -> Result<(), PlotError> {
+    png(path, |root| draw_convergence(root, title, curves))
+}
+
+/// The same plot as SVG text, for a report page.
+pub fn convergence_svg(title: &str, curves: &[Vec<(f64, f64)>]) -> Result<String, PlotError> {
+    svg("convergence", |root| draw_convergence(root, title, curves))
+}
+
+fn draw_convergence<DB: DrawingBackend>(
+    root: &Root<DB>,
+    title: &str,
+    curves: &[Vec<(f64, f64)>],
+) -> Result<(), String> {
     let xmax = curves.iter().flatten().map(|p| p.0).fold(1.0f64, f64::max) * 1.05;
-    let root = canvas(path)?;
-    let mut chart = frame(&root, title, 60).build_cartesian_2d(0f64..xmax, 0f64..1.02).map_err(|e| err(path, e))?;
+    let mut chart = frame(root, title, 60).build_cartesian_2d(0f64..xmax, 0f64..1.02).map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
         .x_desc("Time since production (ms)")
         .y_desc("Fraction of peers")
         .draw()
-        .map_err(|e| err(path, e))?;
+        .map_err(|e| e.to_string())?;
     for (i, points) in curves.iter().enumerate() {
         let series = chart
             .draw_series(LineSeries::new(points.iter().copied(), Palette99::pick(i).mix(0.8)))
-            .map_err(|e| err(path, e))?;
+            .map_err(|e| e.to_string())?;
         if i == 0 {
             series
                 .label("one line per message: the fraction of peers that had it by then")
@@ -226,8 +284,8 @@ pub fn convergence(path: &Path, title: &str, curves: &[Vec<(f64, f64)>]) -> Resu
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .draw()
-        .map_err(|e| err(path, e))?;
-    root.present().map_err(|e| err(path, e))
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// One frame of the live graph: peer positions, who is online, which links are up, who is a client.
@@ -356,28 +414,42 @@ pub fn errorbars(
     y_desc: &str,
     series: &[(f64, f64, f64)],
 ) -> Result<(), PlotError> {
+    png(path, |root| draw_errorbars(root, title, x_desc, y_desc, series))
+}
+
+/// The same plot as SVG text, for a report page.
+pub fn errorbars_svg(title: &str, x_desc: &str, y_desc: &str, series: &[(f64, f64, f64)]) -> Result<String, PlotError> {
+    svg("errorbars", |root| draw_errorbars(root, title, x_desc, y_desc, series))
+}
+
+fn draw_errorbars<DB: DrawingBackend>(
+    root: &Root<DB>,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    series: &[(f64, f64, f64)],
+) -> Result<(), String> {
     let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
     let xmin = series.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
     let xmax = series.iter().map(|s| s.0).fold(f64::NEG_INFINITY, f64::max);
     let ymin = series.iter().map(|s| finite(s.1 - s.2)).fold(f64::INFINITY, f64::min);
     let ymax = series.iter().map(|s| finite(s.1 + s.2)).fold(f64::NEG_INFINITY, f64::max);
     let (xpad, ypad) = (((xmax - xmin) * 0.05).max(0.5), ((ymax - ymin) * 0.1).max(1e-6));
-    let root = canvas(path)?;
-    let mut chart = frame(&root, title, 70)
+    let mut chart = frame(root, title, 70)
         .build_cartesian_2d(xmin - xpad..xmax + xpad, ymin - ypad..ymax + ypad)
-        .map_err(|e| err(path, e))?;
-    chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw().map_err(|e| err(path, e))?;
+        .map_err(|e| e.to_string())?;
+    chart.configure_mesh().x_desc(x_desc).y_desc(y_desc).draw().map_err(|e| e.to_string())?;
     chart
         .draw_series(
             series
                 .iter()
                 .map(|&(x, m, h)| ErrorBar::new_vertical(x, m - finite(h), m, m + finite(h), BLUE.filled(), 8)),
         )
-        .map_err(|e| err(path, e))?;
+        .map_err(|e| e.to_string())?;
     chart
         .draw_series(LineSeries::new(series.iter().map(|&(x, m, _)| (x, m)), BLUE.mix(0.6)))
-        .map_err(|e| err(path, e))?;
-    root.present().map_err(|e| err(path, e))
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,6 +14,16 @@ use std::path::Path;
 use base64::Engine as _;
 use p2psim_analysis::{FIGURES, Reading, Summary};
 
+/// A picture of a report page: SVG text (plots of lines and bars, the live graph), or a PNG file
+/// of the output folder (heatmaps, which are rasters).
+#[derive(Clone, Debug)]
+pub enum Picture {
+    /// SVG text, shown inline.
+    Svg(String),
+    /// A PNG file's name in the folder, embedded.
+    Png(String),
+}
+
 /// A report page being written: a title, then sections in order. What every report page
 /// (a run's, a comparison's, a sweep's) is made of, so that they look and behave alike.
 #[derive(Debug)]
@@ -72,16 +82,21 @@ impl Page {
         self
     }
 
-    /// The PNG images among `names` that exist in `dir`, embedded.
-    pub fn images(&mut self, dir: &Path, names: &[&str]) -> &mut Page {
-        for name in names {
-            let Ok(data) = std::fs::read(dir.join(name)) else { continue };
-            let _ = writeln!(
-                self.html,
-                "<figure><img alt=\"{n}\" src=\"data:image/png;base64,{}\"><figcaption>{n}</figcaption></figure>",
-                base64::engine::general_purpose::STANDARD.encode(data),
-                n = escape(name)
-            );
+    /// Pictures with their captions, SVG inline or PNG files of `dir` embedded.
+    pub fn pictures(&mut self, dir: &Path, pictures: &[(String, Picture)]) -> &mut Page {
+        for (caption, picture) in pictures {
+            let body = match picture {
+                Picture::Svg(svg) => svg.clone(),
+                Picture::Png(name) => match std::fs::read(dir.join(name)) {
+                    Ok(data) => format!(
+                        "<img alt=\"{}\" src=\"data:image/png;base64,{}\">",
+                        escape(name),
+                        base64::engine::general_purpose::STANDARD.encode(data)
+                    ),
+                    Err(_) => continue,
+                },
+            };
+            let _ = writeln!(self.html, "<figure>{body}<figcaption>{}</figcaption></figure>", escape(caption));
         }
         self
     }
@@ -119,12 +134,12 @@ impl Page {
 }
 
 /// The page of a run: `summary` (every figure, with its unit and meaning), the SVG frames of
-/// the live graph with their captions, the PNG plots written in `dir`, and the experiment's RON.
+/// the live graph with their captions, the plots, and the experiment's RON.
 pub(crate) fn run_page(
     summary: &Summary,
     frames: &[(String, String)],
     dir: &Path,
-    plots: &[&str],
+    plots: &[(String, Picture)],
     ron: &str,
 ) -> String {
     let intro = format!(
@@ -156,7 +171,7 @@ pub(crate) fn run_page(
     if !frames.is_empty() {
         page.heading("The live graph over time").slider(frames);
     }
-    page.heading("Plots").images(dir, plots).heading("Configuration").pre("configuration", ron);
+    page.heading("Plots").pictures(dir, plots).heading("Configuration").pre("configuration", ron);
     page.finish()
 }
 

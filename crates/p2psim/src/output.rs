@@ -10,6 +10,7 @@ use p2psim_disruption::GraphSnapshot;
 use p2psim_net::PeerState;
 
 use crate::error::Error;
+use crate::html::Picture;
 use crate::simulation::Simulation;
 
 /// How long each frame of `graph.gif` shows, ms: 61 snapshots (every 100 ms of a 6 s run) play
@@ -20,16 +21,8 @@ const GIF_FRAME_MS: u32 = 150;
 /// grey disc that takes seconds to draw.
 pub(crate) const GRAPH_MAX_PEERS: usize = 2_000;
 
-/// The plots a report page shows, in its order, where the run drew them.
-const PLOTS: &[&str] = &[
-    "graph.png",
-    "delays.png",
-    "copies.png",
-    "copies-histogram.png",
-    "convergence.png",
-    "bandwidth.png",
-    "messages.png",
-];
+/// The most points of convergence curves a report page draws as SVG.
+const SVG_MAX_POINTS: usize = 50_000;
 
 pub(crate) fn io(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::io(path, e)
@@ -133,26 +126,33 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
     }
     let Results { summary, tables, bytes, msgs, peer_tables, .. } = results;
     let exp = sim.experiment();
-    let html = |frames: &[(String, String)]| {
+    let html = |frames: &[(String, String)], plots: &[(String, Picture)]| {
         let path = dir.join("index.html");
-        let page = crate::html::run_page(&summary, frames, dir, PLOTS, &exp.to_ron());
+        let page = crate::html::run_page(&summary, frames, dir, plots, &exp.to_ron());
         std::fs::write(&path, page).map_err(|e| io(&path, e))
     };
     if !exp.analysis.plots {
-        html(&[])?;
+        html(&[], &[])?;
         return Ok(summary);
     }
     let plot_err = |e: plot::PlotError| Error::Io { file: e.path, message: e.message };
     let net = sim.world().net();
+    let mut pictures: Vec<(String, Picture)> = Vec::new();
     if net.peer_count() <= GRAPH_MAX_PEERS {
         let end = sim.faults().snapshot(sim.now());
-        plot::graph(&dir.join("graph.png"), &frame(sim, &format!("{}: the live graph at {}", exp.name, end.at), &end))
-            .map_err(plot_err)?;
+        let end = frame(sim, &format!("{}: the live graph at {}", exp.name, end.at), &end);
+        plot::graph(&dir.join("graph.png"), &end).map_err(plot_err)?;
+        let svg = plot::graph_svg(std::slice::from_ref(&end)).map_err(plot_err)?;
+        pictures.push(("the live graph at the end (graph.png)".into(), Picture::Svg(svg.concat())));
     }
-    plot::time_series(&dir.join("bandwidth.png"), "Bandwidth overhead", "Bytes received per second", &bytes)
-        .map_err(plot_err)?;
-    plot::time_series(&dir.join("messages.png"), "Message count overhead", "Messages received per second", &msgs)
-        .map_err(plot_err)?;
+    for (name, title, y, series) in [
+        ("bandwidth", "Bandwidth overhead", "Bytes received per second", &bytes),
+        ("messages", "Message count overhead", "Messages received per second", &msgs),
+    ] {
+        plot::time_series(&dir.join(format!("{name}.png")), title, y, series).map_err(plot_err)?;
+        let svg = plot::time_series_svg(title, y, series).map_err(plot_err)?;
+        pictures.push((format!("{name}.png"), Picture::Svg(svg)));
+    }
     if !tables.cells.messages().is_empty() {
         if peer_tables {
             let delays = tables.cells.table(|c| c.delay_ms());
@@ -160,6 +160,9 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
             let copies = tables.cells.table(|c| f64::from(c.copies));
             plot::heatmap(&dir.join("copies.png"), "Copies received per peer and message", &copies)
                 .map_err(plot_err)?;
+            for name in ["delays.png", "copies.png"] {
+                pictures.push((name.into(), Picture::Png(name.into())));
+            }
         }
         plot::histogram(
             &dir.join("copies-histogram.png"),
@@ -168,6 +171,9 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
             &tables.scan.copies_count,
         )
         .map_err(plot_err)?;
+        let svg = plot::histogram_svg("Redundancy", "Copies of a message seen by one peer", &tables.scan.copies_count)
+            .map_err(plot_err)?;
+        pictures.push(("copies-histogram.png".into(), Picture::Svg(svg)));
         let curves: Vec<Vec<(f64, f64)>> = (0..tables.cells.messages().len())
             .map(|row| {
                 let mut delays = Vec::new();
@@ -177,6 +183,16 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
             })
             .collect();
         plot::convergence(&dir.join("convergence.png"), "Convergence per message", &curves).map_err(plot_err)?;
+        // Past this many points the SVG outweighs the PNG many times over: the page embeds that.
+        let points: usize = curves.iter().map(Vec::len).sum();
+        pictures.push((
+            "convergence.png".into(),
+            if points <= SVG_MAX_POINTS {
+                Picture::Svg(plot::convergence_svg("Convergence per message", &curves).map_err(plot_err)?)
+            } else {
+                Picture::Png("convergence.png".into())
+            },
+        ));
     }
     let frames: Vec<plot::Frame> = if net.peer_count() <= GRAPH_MAX_PEERS {
         sim.snapshots().iter().map(|s| frame(sim, &format!("{}: {}", exp.name, s.at), s)).collect()
@@ -187,7 +203,7 @@ pub fn write_results(sim: &Simulation, dir: &Path) -> Result<Summary, Error> {
         plot::graph_frames(&dir.join("frames"), &dir.join("graph.gif"), &frames, GIF_FRAME_MS).map_err(plot_err)?;
     }
     let svg = plot::graph_svg(&frames).map_err(plot_err)?;
-    html(&frames.iter().map(|f| f.caption.clone()).zip(svg).collect::<Vec<_>>())?;
+    html(&frames.iter().map(|f| f.caption.clone()).zip(svg).collect::<Vec<_>>(), &pictures)?;
     Ok(summary)
 }
 

@@ -5,6 +5,7 @@
 //! delivered nothing has no delay); a point where no run has a metric shows empty statistics and
 //! a count of 0.
 
+use p2psim::html::Picture;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -117,14 +118,14 @@ pub fn gather(spec: &SweepSpec, out: &Path) -> Result<(String, String), Error> {
     let points_csv = csv_text(table.clone());
     write_file_atomically(&out.join("runs.csv"), &runs_csv)?;
     write_file_atomically(&out.join("points.csv"), &points_csv)?;
-    plot(spec, out, &points, &rows)?;
-    write_file_atomically(&out.join("index.html"), &page(spec, out, &table))?;
+    let pictures = plot(spec, out, &points, &rows)?;
+    write_file_atomically(&out.join("index.html"), &page(spec, out, &table, &pictures))?;
     Ok((runs_csv, points_csv))
 }
 
 /// The sweep's report page: the chosen metrics per point (every metric is in `points.csv`),
 /// their plots, and the sweep as run.
-fn page(spec: &SweepSpec, out: &Path, points_table: &[Vec<String>]) -> String {
+fn page(spec: &SweepSpec, out: &Path, points_table: &[Vec<String>], pictures: &[(String, Picture)]) -> String {
     let header: Vec<&str> = points_table[0].iter().map(String::as_str).collect();
     let metric = header.iter().position(|h| *h == "metric").unwrap_or(0);
     let chosen: Vec<Vec<String>> = points_table[1..]
@@ -137,25 +138,31 @@ fn page(spec: &SweepSpec, out: &Path, points_table: &[Vec<String>]) -> String {
         spec.points().len(),
         spec.seeds
     );
-    let plots: Vec<String> = spec.metrics.iter().map(|m| format!("{}.png", m.replace('.', "_"))).collect();
     let mut page = p2psim::html::Page::new(&spec.name, &intro);
     page.heading("Points").table("points", &header, &chosen);
-    page.heading("Plots").images(out, &plots.iter().map(String::as_str).collect::<Vec<_>>());
+    page.heading("Plots").pictures(out, pictures);
     page.heading("The sweep").pre("configuration", &spec.to_ron());
     page.finish()
 }
 
 /// One plot per chosen metric against the first parameter (when its values are numbers), with
-/// 95 % confidence bars. Drawn in a staging folder, then moved into place one by one.
-fn plot(spec: &SweepSpec, out: &Path, points: &[Vec<p2psim::overrides::Value>], rows: &[Row]) -> Result<(), Error> {
-    let Some(first) = spec.parameters.first() else { return Ok(()) };
+/// 95 % confidence bars. Drawn in a staging folder, then moved into place one by one; returns
+/// them as SVG for the report page.
+fn plot(
+    spec: &SweepSpec,
+    out: &Path,
+    points: &[Vec<p2psim::overrides::Value>],
+    rows: &[Row],
+) -> Result<Vec<(String, Picture)>, Error> {
+    let Some(first) = spec.parameters.first() else { return Ok(Vec::new()) };
     if spec.metrics.is_empty() || points.iter().any(|p| p[0].as_number().is_none()) {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
     let staging = out.join(format!(".plots.partial-{}-{}", host.trim(), std::process::id()));
     std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
     let result = (|| {
+        let mut pictures = Vec::new();
         for m in &spec.metrics {
             let series: Vec<(f64, f64, f64)> = points
                 .iter()
@@ -176,8 +183,12 @@ fn plot(spec: &SweepSpec, out: &Path, points: &[Vec<p2psim::overrides::Value>], 
             )
             .map_err(|e| Error::Io { file: e.path, message: e.message })?;
             std::fs::rename(staging.join(&name), out.join(&name)).map_err(|e| Error::io(&out.join(&name), e))?;
+            let title = format!("{m} against {}", first.name);
+            let svg = p2psim::analysis::plot::errorbars_svg(&title, &first.name, m, &series)
+                .map_err(|e| Error::Io { file: e.path, message: e.message })?;
+            pictures.push((name, Picture::Svg(svg)));
         }
-        Ok(())
+        Ok(pictures)
     })();
     let _ = std::fs::remove_dir_all(&staging);
     result

@@ -93,10 +93,12 @@ fn the_report_page_holds_the_summary_the_snapshots_the_plots_and_the_configurati
     let snapshots = (exp.until_ms as f64 / exp.analysis.snapshot_every_ms.unwrap()) as usize + 1;
     assert_eq!(page.matches("<div class=\"frame\"").count(), snapshots);
     assert!(page.contains(&format!("max=\"{}\"", snapshots - 1)));
-    assert_eq!(page.matches("<svg").count(), snapshots, "one SVG picture per snapshot");
     let pngs =
         std::fs::read_dir(&dir).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "png"));
-    assert_eq!(page.matches("data:image/png;base64,").count(), pngs.count(), "every plot drawn is in the page");
+    assert_eq!(page.matches("<figure>").count(), pngs.count(), "every plot drawn is in the page");
+    // Heatmaps are rasters, embedded as PNG; the graph and the line and bar plots are SVG.
+    assert_eq!(page.matches("data:image/png;base64,").count(), 2, "delays.png and copies.png");
+    assert_eq!(page.matches("<svg").count(), snapshots + 5, "a picture per snapshot, the graph, four plots");
     assert!(page.contains(&format!("name: &quot;{}&quot;", exp.name)), "the configuration, escaped");
     // (SVG's xmlns names a namespace; nothing is fetched.)
     assert!(!page.contains("src=\"http") && !page.contains("href=\"http"), "nothing from the network");
