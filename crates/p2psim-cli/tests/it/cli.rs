@@ -261,5 +261,14 @@ fn the_report_page_works_in_a_headless_browser() {
         assert!(dom.contains(element), "{element} is missing");
     }
     assert_eq!(dom.matches("<div class=\"frame\"").count(), 61, "a frame per snapshot, every 100 ms of 6 s");
+    // The comparison's page, which has no slider, loads as cleanly and links both runs.
+    let page = format!("file://{}#selftest", dir.join("index.html").display());
+    let browser = Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0", "--dump-dom", &page])
+        .output()
+        .unwrap();
+    let (dom, log) = (String::from_utf8_lossy(&browser.stdout), String::from_utf8_lossy(&browser.stderr));
+    assert!(!log.lines().any(|l| l.contains(":CONSOLE")), "{log}");
+    assert!(dom.contains("<table id=\"ratios\">") && dom.contains("href=\"push/index.html\""), "{dom}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
