@@ -143,8 +143,29 @@ impl RunModel {
         self.workload = Workload::new(&self.world, self.seed, workload);
     }
 
-    /// Starts the world and schedules every fault's first step. Call once, before running.
+    /// How many actors order the run's events: the world's (peers, then services), then one per
+    /// fault (its network-wide windows), then one per workload entry.
+    pub fn actors(&self) -> u32 {
+        self.world.actors() + self.faults.len() as u32 + self.workload.entries() as u32
+    }
+
+    /// The actor of `event` (see [`p2psim_kernel::Model::actor`]): a per-peer fault's step is its
+    /// peer's; a window is its fault's; an injection is its entry's (and each injecting peer acts
+    /// as itself).
+    #[inline]
+    pub fn actor(&self, event: &Event) -> u32 {
+        match event {
+            Event::World(e) => self.world.actor(e),
+            Event::Fault { peer, .. } => peer.0,
+            Event::Window { fault, .. } => self.world.actors() + u32::from(*fault),
+            Event::Inject { entry, .. } => self.world.actors() + self.faults.len() as u32 + u32::from(*entry),
+        }
+    }
+
+    /// Starts the world and schedules every fault's first step. Call once, before running, on a
+    /// kernel with nothing scheduled: it declares the run's actors to it.
     pub fn start<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>) {
+        k.declare_actors(self.actors());
         // Peers that join later are absent from the start.
         for f in &self.faults {
             if f.kind.members_start_absent() {
@@ -159,18 +180,22 @@ impl RunModel {
             for i in 0..f.members.len() {
                 let (kind, m) = f.member(i);
                 let peer = m.peer;
+                k.set_actor(peer.0);
                 for (wait, step) in kind.first(i, m.rng) {
                     k.schedule_in(wait, Event::Fault { fault, peer, step });
                 }
             }
             if let Some((from, until)) = f.kind.window() {
+                k.set_actor(self.world.actors() + u32::from(fault));
                 k.schedule_in(ms(from), Event::Window { fault, on: true });
                 if let Some(u) = until {
                     k.schedule_in(ms(u), Event::Window { fault, on: false });
                 }
             }
         }
+        let entries = self.world.actors() + self.faults.len() as u32;
         for (entry, at) in self.workload.first() {
+            k.set_actor(entries + u32::from(entry));
             k.schedule_in(at, Event::Inject { entry, index: 0 });
         }
     }
@@ -282,6 +307,11 @@ impl Model<Event> for RunModel {
             Event::Window { fault, on } => self.window(k, usize::from(fault), on),
             Event::Inject { entry, index } => self.inject(k, entry, index),
         }
+    }
+
+    #[inline]
+    fn actor(&self, event: &Event) -> u32 {
+        RunModel::actor(self, event)
     }
 
     #[inline]

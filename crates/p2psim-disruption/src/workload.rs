@@ -125,6 +125,11 @@ impl Workload {
         Workload { running }
     }
 
+    /// How many entries the workload has.
+    pub(crate) fn entries(&self) -> usize {
+        self.running.len()
+    }
+
     /// The entries and when each first injects.
     pub(crate) fn first(&self) -> impl Iterator<Item = (u16, SimDuration)> + '_ {
         self.running

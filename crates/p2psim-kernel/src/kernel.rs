@@ -8,10 +8,21 @@ use crate::time::{SimDuration, SimTime};
 /// What a simulation model does with its events. Implemented by the layers above the kernel.
 ///
 /// The kernel hands each event to [`Model::handle`] in `(time, seq)` order, with the clock already set
-/// to the event's time; the model schedules follow-up events through the kernel it is given.
+/// to the event's time and the current actor set to [`Model::actor`] of the event; the model
+/// schedules follow-up events through the kernel it is given.
 pub trait Model<E> {
     /// Reacts to one event. `kernel.now()` is the event's time.
     fn handle<Q: EventQueue<E>>(&mut self, kernel: &mut Kernel<E, Q>, event: E);
+
+    /// The actor whose state `event` changes (a peer, or a component acting for many, such as a
+    /// synchronous round): what it schedules while handled is ordered under this actor's own
+    /// count (see [`Kernel`]). Below the number given to [`Kernel::declare_actors`]. The default,
+    /// actor 0 for everything, orders same-time events in the order they were scheduled.
+    #[inline]
+    fn actor(&self, event: &E) -> u32 {
+        let _ = event;
+        0
+    }
 
     /// A hint that `event` is due soon: bring what handling it will read into the cache, so that
     /// its memory is on its way while earlier events are handled. Must not change anything. The
@@ -63,20 +74,79 @@ pub enum ScheduleError {
         /// The kernel's current time.
         now: SimTime,
     },
+    /// One actor scheduled more events than its part of the ordering key can count
+    /// (2^(64 − bits of the actor count)): the order of its later events is no longer exact.
+    #[error(
+        "actor {actor} scheduled more than 2^{bits} events, more than the event order can count; \
+         split the run into fewer events per peer"
+    )]
+    OrderExhausted {
+        /// The actor.
+        actor: u32,
+        /// Bits of its count.
+        bits: u32,
+    },
 }
 
-/// The discrete-event kernel: a clock, a queue of typed events and a sequence counter.
+/// The discrete-event kernel: a clock, a queue of typed events and one schedule counter per actor.
 ///
-/// Events are totally ordered by `(time, seq)`, where `seq` counts schedule calls: events at the same
-/// instant run in the order they were scheduled. `E` is the model's own event type, stored inline in
-/// the queue: no allocation per event and static dispatch in the loop.
+/// Events are totally ordered by `(time, actor, count)`: the actor that scheduled the event (the
+/// [`Model::actor`] of the event being handled, or the one [`Kernel::set_actor`] named) and how
+/// many events that actor had scheduled before. The order of same-time events therefore depends
+/// only on who scheduled them and on each one's own history, never on a count shared by all:
+/// a model whose actors only change their own state gets the same order however its actors are
+/// split between kernels (the condition of a partitioned run). With one actor (the default) it
+/// is the order of scheduling. `E` is the model's own event type, stored inline in the queue: no
+/// allocation per event and static dispatch in the loop.
 #[derive(Debug)]
 pub struct Kernel<E, Q = CalendarQueue<E>> {
     now: SimTime,
-    next_seq: u64,
+    order: ActorOrder,
     processed: u64,
     queue: Q,
     _event: PhantomData<fn(E)>,
+}
+
+/// The tie-break part of the event key, `seq = actor << count_bits | count`.
+///
+/// Invariant: `counts[a] < 2^count_bits` for every actor while `exhausted` is `None`, so the
+/// packed keys of different (actor, count) pairs differ and compare as the pairs do.
+#[derive(Debug)]
+struct ActorOrder {
+    actor: u32,
+    count_bits: u32,
+    counts: Vec<u64>,
+    scheduled: u64,
+    exhausted: Option<u32>,
+}
+
+impl ActorOrder {
+    fn new(actors: u32) -> ActorOrder {
+        let actors = actors.max(1);
+        // At least one bit for the actor, so that the shift stays below 64.
+        let actor_bits = (32 - (actors - 1).leading_zeros()).max(1);
+        ActorOrder {
+            actor: 0,
+            count_bits: 64 - actor_bits,
+            counts: vec![0; actors as usize],
+            scheduled: 0,
+            exhausted: None,
+        }
+    }
+
+    #[inline]
+    fn next(&mut self) -> u64 {
+        let count = &mut self.counts[self.actor as usize];
+        if *count >> self.count_bits != 0 {
+            // Out of counts: keep the key inside the actor's range, and say so at the end of the run.
+            self.exhausted.get_or_insert(self.actor);
+            *count = 0;
+        }
+        let seq = (u64::from(self.actor) << self.count_bits) | *count;
+        *count += 1;
+        self.scheduled += 1;
+        seq
+    }
 }
 
 impl<E: Clone> Default for Kernel<E, CalendarQueue<E>> {
@@ -95,7 +165,39 @@ impl<E: Clone> Kernel<E, CalendarQueue<E>> {
 impl<E, Q: EventQueue<E>> Kernel<E, Q> {
     /// A kernel at time zero using the given queue (for example a [`HeapQueue`](crate::HeapQueue)).
     pub fn with_queue(queue: Q) -> Self {
-        Kernel { now: SimTime::ZERO, next_seq: 0, processed: 0, queue, _event: PhantomData }
+        Kernel { now: SimTime::ZERO, order: ActorOrder::new(1), processed: 0, queue, _event: PhantomData }
+    }
+
+    /// Declares at least `actors` actors (numbered from 0), whose counts order the events each
+    /// schedules. A kernel starts with one. Raising the number must come before anything is
+    /// scheduled; more actors leave fewer bits to count each one's events (2^44 each with a
+    /// million actors).
+    pub fn declare_actors(&mut self, actors: u32) {
+        if (actors as usize) <= self.order.counts.len() {
+            return;
+        }
+        debug_assert_eq!(self.order.scheduled, 0, "actors are declared before anything is scheduled");
+        self.order = ActorOrder::new(actors);
+    }
+
+    /// How many actors are declared.
+    pub fn actors(&self) -> u32 {
+        self.order.counts.len() as u32
+    }
+
+    /// Makes `actor` the one whose count orders what is scheduled next: for what a model
+    /// schedules outside [`Model::handle`] (its start), or on behalf of several actors inside one
+    /// event (a round of all peers). The kernel sets it to [`Model::actor`] before each event.
+    #[inline]
+    pub fn set_actor(&mut self, actor: u32) {
+        debug_assert!((actor as usize) < self.order.counts.len(), "actor {actor} was not declared");
+        self.order.actor = actor;
+    }
+
+    /// The actor whose count orders what is scheduled next.
+    #[inline]
+    pub fn actor(&self) -> u32 {
+        self.order.actor
     }
 
     /// The current simulated time.
@@ -122,8 +224,7 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
 
     #[inline]
     fn push(&mut self, time: u64, event: E) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let seq = self.order.next();
         self.queue.push(Entry { time, seq, event });
     }
 
@@ -139,7 +240,14 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
 
     /// Number of events scheduled since the start.
     pub fn events_scheduled(&self) -> u64 {
-        self.next_seq
+        self.order.scheduled
+    }
+
+    fn exhausted(&self) -> Result<(), ScheduleError> {
+        match self.order.exhausted {
+            None => Ok(()),
+            Some(actor) => Err(ScheduleError::OrderExhausted { actor, bits: self.order.count_bits }),
+        }
     }
 
     /// The time of the next pending event, if any.
@@ -180,17 +288,20 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         while handled < max_events {
             let Some(entry) = self.queue.pop_before(limit) else {
                 self.now = until;
+                self.exhausted()?;
                 return Ok(handled);
             };
             self.now = SimTime::from_nanos(entry.time);
             self.processed += 1;
             handled += 1;
             self.hint(model);
+            self.order.actor = model.actor(&entry.event);
             model.handle(self, entry.event);
         }
         if self.queue.peek_time().is_none_or(|t| t >= limit) {
             self.now = until;
         }
+        self.exhausted()?;
         Ok(handled)
     }
 
@@ -201,6 +312,7 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
             self.now = SimTime::from_nanos(entry.time);
             self.processed += 1;
             self.hint(model);
+            self.order.actor = model.actor(&entry.event);
             model.handle(self, entry.event);
         }
         self.processed - before
@@ -222,7 +334,38 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         let entry = self.queue.pop_before(u64::MAX)?;
         self.now = SimTime::from_nanos(entry.time);
         self.processed += 1;
+        self.order.actor = model.actor(&entry.event);
         model.handle(self, entry.event);
         Some(self.now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_actor_that_runs_out_of_counts_is_reported_not_reordered_silently() {
+        let mut order = ActorOrder::new(1 << 20);
+        assert_eq!(order.count_bits, 44);
+        order.actor = 7;
+        order.counts[7] = (1 << 44) - 2;
+        let a = order.next();
+        let b = order.next();
+        assert_eq!((a >> 44, b >> 44), (7, 7));
+        assert!(a < b && order.exhausted.is_none());
+        order.next();
+        assert_eq!(order.exhausted, Some(7));
+        let mut kernel: Kernel<u8> = Kernel::new();
+        kernel.order = order;
+        assert_eq!(kernel.exhausted(), Err(ScheduleError::OrderExhausted { actor: 7, bits: 44 }));
+    }
+
+    #[test]
+    fn one_actor_keeps_63_bits_for_its_count() {
+        let order = ActorOrder::new(1);
+        assert_eq!(order.count_bits, 63);
+        assert_eq!(ActorOrder::new(2).count_bits, 63);
+        assert_eq!(ActorOrder::new(3).count_bits, 62);
     }
 }

@@ -1,8 +1,9 @@
 //! The discrete-event kernel of p2psim.
 //!
 //! What it is: simulated time as integer nanoseconds ([`SimTime`], [`SimDuration`]); a queue of typed
-//! events totally ordered by `(time, seq)` so that same-time events run in the order they were
-//! scheduled ([`Kernel`], [`CalendarQueue`], with [`HeapQueue`] as the reference); cancellable and
+//! events totally ordered by `(time, actor, count)`, where the actor is whoever scheduled the event
+//! and the count is how many that actor had scheduled before, so that the order of same-time events
+//! depends on no shared counter ([`Kernel`], [`CalendarQueue`], with [`HeapQueue`] as the reference); cancellable and
 //! periodic timers ([`Timers`]); one master [`Seed`] with an independent ChaCha8 stream per component
 //! ([`StreamKey`]); and distributions with scipy's parameter convention ([`Dist`], [`Param`]).
 //!

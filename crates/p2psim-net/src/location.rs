@@ -6,7 +6,7 @@
 //! messages on one link can overtake each other. [`LatencyMode::FixedPerLink`] draws one latency per
 //! link instead. A missing `(a, b)` entry falls back to `(b, a)`.
 
-use p2psim_kernel::{Dist, Seed, SimDuration, SimRng, StreamKey};
+use p2psim_kernel::{Dist, Seed, SimDuration, StreamKey};
 use serde::{Deserialize, Serialize};
 
 use crate::LocationId;
@@ -21,7 +21,7 @@ pub enum Delay {
 }
 
 impl Delay {
-    fn draw(&self, rng: &mut SimRng) -> f64 {
+    fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Delay::Const(v) => *v,
             Delay::Dist(d) => d.draw(rng),
@@ -96,8 +96,6 @@ pub struct Locations {
     /// `n × n`, resolved: `entry[a][b]` is the index into `delays` of (a, b) or else (b, a).
     entry: Vec<usize>,
     delays: Vec<Delay>,
-    /// The stored direction of each delay entry, naming its random stream.
-    entry_pair: Vec<(LocationId, LocationId)>,
 }
 
 impl Locations {
@@ -120,7 +118,6 @@ impl Locations {
         let index = |s: &str| names.iter().position(|x| x == s);
         let mut given: Vec<Option<usize>> = vec![None; n * n];
         let mut delays = Vec::new();
-        let mut entry_pair = Vec::new();
         for (from, to, delay) in latencies {
             let (Some(a), Some(b)) = (index(&from), index(&to)) else {
                 let unknown = if index(&from).is_none() { from.clone() } else { to.clone() };
@@ -128,7 +125,6 @@ impl Locations {
             };
             given[a * n + b] = Some(delays.len());
             delays.push(delay);
-            entry_pair.push((LocationId(a as u16), LocationId(b as u16)));
         }
         let mut entry = vec![0; n * n];
         for a in 0..n {
@@ -138,7 +134,7 @@ impl Locations {
                     .ok_or_else(|| LocationError::MissingPair(names[a].clone(), names[b].clone()))?;
             }
         }
-        Ok(Locations { names, entry, delays, entry_pair })
+        Ok(Locations { names, entry, delays })
     }
 
     /// The tutorial's AWS matrix (notebooks 02 and 03): Ohio, Ireland, Tokyo, round-trip times in ms.
@@ -190,23 +186,19 @@ impl Locations {
     }
 }
 
-/// The latency part of a running network: the table plus one random stream per entry.
+/// The latency part of a running network: the table and how it is applied. Per-message draws
+/// come from the sender's own stream (the network's, per peer), never from one shared by the
+/// senders, so what a peer draws does not depend on what the others sent before.
 #[derive(Debug)]
 pub(crate) struct LatencySampler {
     locations: Locations,
     model: LatencyModel,
     seed: Seed,
-    rngs: Vec<SimRng>,
 }
 
 impl LatencySampler {
     pub(crate) fn new(locations: Locations, model: LatencyModel, seed: Seed) -> Self {
-        let rngs = locations
-            .entry_pair
-            .iter()
-            .map(|&(a, b)| seed.stream(StreamKey::new("latency").with(a.0.into()).with(b.0.into())))
-            .collect();
-        LatencySampler { locations, model, seed, rngs }
+        LatencySampler { locations, model, seed }
     }
 
     pub(crate) fn locations(&self) -> &Locations {
@@ -219,11 +211,10 @@ impl LatencySampler {
         SimDuration::from_millis_f64(ms)
     }
 
-    /// A fresh per-message draw from the pair's own stream.
+    /// A fresh per-message draw from `a` to `b`, from the sender's stream `rng`.
     #[inline]
-    pub(crate) fn per_message(&mut self, a: LocationId, b: LocationId) -> SimDuration {
-        let e = self.locations.entry[a.index() * self.locations.names.len() + b.index()];
-        let ms = self.locations.delays[e].draw(&mut self.rngs[e]);
+    pub(crate) fn per_message<R: rand::Rng + ?Sized>(&self, a: LocationId, b: LocationId, rng: &mut R) -> SimDuration {
+        let ms = self.locations.delay(a, b).draw(rng);
         self.to_delay(ms)
     }
 

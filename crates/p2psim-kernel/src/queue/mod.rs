@@ -1,7 +1,8 @@
 //! Pending events, totally ordered by `(time, seq)`.
 //!
-//! `seq` is assigned by the [`Kernel`](crate::Kernel) from a counter that only grows, so events at the
-//! same instant come out in the order they were scheduled (FIFO). Two queues are provided:
+//! `seq` is assigned by the [`Kernel`](crate::Kernel): the actor that scheduled the event and its
+//! own count, so no two pending entries share a key (it does not grow with every push: an actor
+//! may schedule an event at the current instant that sorts before one already popped). Two queues are provided:
 //! [`CalendarQueue`], the default, which stays fast when millions of events are pending, and
 //! [`HeapQueue`], a plain binary heap kept as the reference: both must produce exactly the same order.
 
@@ -18,7 +19,7 @@ use std::cmp::Ordering;
 pub struct Entry<E> {
     /// When the event happens, in nanoseconds.
     pub time: u64,
-    /// Tie-break between events at the same time: the order of scheduling.
+    /// Tie-break between events at the same time: the scheduling actor and its own count.
     pub seq: u64,
     /// The event itself.
     pub event: E,
@@ -51,8 +52,9 @@ impl<E> Ord for Entry<E> {
 
 /// A priority queue of events keyed by `(time, seq)`, smallest first.
 ///
-/// Implementations may assume that every pushed `seq` is larger than any `seq` pushed before
-/// (the kernel guarantees it) and must return entries in exact `(time, seq)` order.
+/// Implementations may assume that no two pending entries have the same `(time, seq)` (the kernel
+/// guarantees it) and must return entries in exact `(time, seq)` order; they may not assume that
+/// keys grow from push to push.
 pub trait EventQueue<E> {
     /// Adds an event.
     fn push(&mut self, entry: Entry<E>);

@@ -285,3 +285,95 @@ fn events_scheduled_after_a_run_stopped_mid_slot_keep_their_order() {
     k.run_until(SimTime::from_millis(200), &mut rec).unwrap();
     assert_eq!(rec.0.iter().map(|e| e.1).collect::<Vec<_>>(), vec![2, 3, 1]);
 }
+
+/// A model of `n` actors, each with its own stream, that only change their own trace and schedule
+/// work for each other (zero delays included, so keys below the last popped one are pushed).
+struct Actors {
+    rngs: Vec<p2psim_kernel::SimRng>,
+    traces: Vec<Vec<(SimTime, u32, u32)>>,
+    /// Events each actor handles before it stops scheduling.
+    budget: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Job {
+    to: u32,
+    from: u32,
+    tag: u32,
+}
+
+impl Model<Job> for Actors {
+    fn handle<Q: EventQueue<Job>>(&mut self, k: &mut Kernel<Job, Q>, job: Job) {
+        use rand::RngExt;
+        assert_eq!(k.actor(), job.to, "the kernel acts as the event's actor");
+        let me = job.to as usize;
+        self.traces[me].push((k.now(), job.from, job.tag));
+        if self.traces[me].len() > self.budget {
+            return;
+        }
+        let n = self.rngs.len() as u32;
+        let rng = &mut self.rngs[me];
+        for i in 0..rng.random_range(1..3u32) {
+            let to = rng.random_range(0..n);
+            let delay = match rng.random_range(0..3u32) {
+                0 => SimDuration::ZERO,
+                1 => SimDuration::from_micros(rng.random_range(0..3)),
+                _ => SimDuration::from_millis(rng.random_range(1..20)),
+            };
+            k.schedule_in(delay, Job { to, from: job.to, tag: job.tag.wrapping_mul(4).wrapping_add(i) });
+        }
+    }
+
+    fn actor(&self, job: &Job) -> u32 {
+        job.to
+    }
+}
+
+/// Runs the actors from initial jobs given per actor, scheduled actor by actor in `order`.
+fn run_actors<Q: EventQueue<Job>>(queue: Q, order: &[u32]) -> Vec<Vec<(SimTime, u32, u32)>> {
+    let n = order.len();
+    let mut model = Actors {
+        rngs: (0..n).map(|a| Seed(5).stream(StreamKey::new("actor").with(a as u64))).collect(),
+        traces: vec![Vec::new(); n],
+        budget: 2_500,
+    };
+    let mut k = Kernel::with_queue(queue);
+    k.declare_actors(n as u32);
+    for &a in order {
+        k.set_actor(a);
+        for tag in 0..3 {
+            k.schedule_in(SimDuration::from_micros(u64::from(tag % 2)), Job { to: (a + tag) % n as u32, from: a, tag });
+        }
+    }
+    k.run_until(SimTime::from_millis(2_000), &mut model).unwrap();
+    model.traces
+}
+
+#[test]
+fn same_time_order_depends_on_the_actors_not_on_the_order_of_scheduling() {
+    let forward: Vec<u32> = (0..12).collect();
+    let mut shuffled = forward.clone();
+    shuffled.reverse();
+    shuffled.swap(2, 7);
+    let a = run_actors(CalendarQueue::new(), &forward);
+    assert!(a.iter().map(Vec::len).sum::<usize>() > 10_000, "the actors should be busy");
+    let zero_delay_ties = a.iter().flat_map(|t| t.windows(2)).filter(|w| w[0].0 == w[1].0).count();
+    assert!(zero_delay_ties > 100, "the test needs many same-time events: {zero_delay_ties}");
+    assert_eq!(a, run_actors(CalendarQueue::new(), &shuffled), "scheduling the actors' starts in another order");
+    assert_eq!(a, run_actors(HeapQueue::new(), &shuffled), "both queues give one order");
+}
+
+#[test]
+fn same_time_events_run_by_actor_then_by_each_actors_own_count() {
+    let mut k = Kernel::new();
+    k.declare_actors(4);
+    let t = SimTime::from_millis(1);
+    for (actor, ev) in [(3, 30), (1, 10), (3, 31), (0, 0), (1, 11)] {
+        k.set_actor(actor);
+        k.schedule_at(t, ev).unwrap();
+    }
+    let mut rec = Recorder(vec![]);
+    k.run_until(SimTime::from_millis(2), &mut rec).unwrap();
+    assert_eq!(rec.0.iter().map(|e| e.1).collect::<Vec<_>>(), vec![0, 10, 11, 30, 31]);
+    assert_eq!(k.events_scheduled(), 5);
+}

@@ -15,7 +15,7 @@
 //! 4. If accepted and the receiver is online, the message is counted in the receiver's monitor, the
 //!    link's last-seen time is updated, and [`Network::handle`] returns it as a [`Delivery`].
 
-use p2psim_kernel::{Seed, SimDuration, SimRng, SimTime, StreamKey};
+use p2psim_kernel::{Seed, SimDuration, SimTime, Streams};
 
 use crate::bandwidth::{TransmissionModel, UploadModel};
 use crate::links::{LinkMeta, Links, NEVER};
@@ -186,7 +186,8 @@ struct PeerDetail {
 pub struct Network<M> {
     config: NetConfig,
     latency: LatencySampler,
-    loss_rng: SimRng,
+    /// Per sender, the stream of its messages' loss and latency draws.
+    send_rngs: Streams,
     /// Loss between pairs of locations on top of `config.loss`, row by row (`locations²`
     /// entries, symmetric); `None` while no pair has its own, so the common path reads one field.
     pair_loss: Option<Box<[f64]>>,
@@ -234,7 +235,7 @@ impl<M: Payload> Network<M> {
         let fixed = config.latency.mode == LatencyMode::FixedPerLink;
         Ok(Network {
             latency: LatencySampler::new(locations, config.latency, seed),
-            loss_rng: seed.stream(StreamKey::new("loss")),
+            send_rngs: Streams::new(seed, n),
             pair_loss: None,
             returned_at: Vec::new(),
             upload: peers.iter().map(|p| p.upload).collect(),
@@ -312,6 +313,7 @@ impl<M: Payload> Network<M> {
     #[inline]
     pub fn prefetch_arrival(&self, p: PeerId) {
         self.prefetch(p);
+        self.send_rngs.prefetch(p.index());
         self.links.prefetch(p);
         self.monitors.prefetch_totals(p);
     }

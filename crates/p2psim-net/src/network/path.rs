@@ -5,7 +5,7 @@
 //!
 //! What it is not: the peers, links and partitions the path reads (the parent module).
 
-use p2psim_kernel::{EventQueue, Kernel, SimDuration, SimTime};
+use p2psim_kernel::{EventQueue, Kernel, SimDuration, SimTime, StreamKey};
 use rand::RngExt;
 
 use super::{NIL, Network, Payload, PeerState, flag};
@@ -193,6 +193,13 @@ pub(super) struct Queued<M> {
     msg: Option<M>,
 }
 
+/// The key of `peer`'s stream of loss and latency draws.
+#[inline]
+fn send_key(peer: PeerId) -> StreamKey {
+    const SEND: StreamKey = StreamKey::new("send");
+    SEND.with(peer.0.into())
+}
+
 impl<M: Payload> Network<M> {
     #[inline]
     fn drop_msg(&mut self, reason: DropReason) {
@@ -254,7 +261,7 @@ impl<M: Payload> Network<M> {
             None => self.config.loss,
             Some(_) => self.loss_between(self.location(from), self.location(to)),
         };
-        if loss > 0.0 && self.loss_rng.random_bool(loss) {
+        if loss > 0.0 && self.send_rngs.get(from.index(), send_key(from)).random_bool(loss) {
             self.drop_msg(DropReason::Lost);
             return Err(DropReason::Lost);
         }
@@ -272,7 +279,10 @@ impl<M: Payload> Network<M> {
             }
         };
         let latency = match self.config.latency.mode {
-            LatencyMode::PerMessage => self.latency.per_message(self.location(from), self.location(to)),
+            LatencyMode::PerMessage => {
+                let (a, b) = (self.location(from), self.location(to));
+                self.latency.per_message(a, b, self.send_rngs.get(from.index(), send_key(from)))
+            }
             LatencyMode::FixedPerLink => match link.and_then(|i| self.links.fixed_latency(i)) {
                 Some(l) => l,
                 None => self.latency.per_link(from.0, to.0, self.location(from), self.location(to)),

@@ -160,18 +160,39 @@ impl World {
         }
     }
 
+    /// How many actors order the world's events (see [`Kernel::declare_actors`]): every peer (its
+    /// id), then every service (its synchronous round).
+    pub fn actors(&self) -> u32 {
+        let peers = u32::try_from(self.net.peer_count()).expect("peer ids are u32");
+        peers + self.services.len() as u32
+    }
+
+    /// The actor of `event`: the peer whose state it changes, or the service of a synchronous
+    /// round (which acts for each member in turn, as that member).
+    #[inline]
+    pub fn actor(&self, event: &Event) -> u32 {
+        match event {
+            Event::Net(NetEvent::Arrive { to: p, .. } | NetEvent::Downloaded(p) | NetEvent::Admitted(p))
+            | Event::Timer { peer: p, .. }
+            | Event::PeerRound { peer: p, .. } => p.0,
+            Event::Round { service } => self.net.peer_count() as u32 + u32::from(service.0),
+        }
+    }
+
     #[inline]
     fn route(&self, to: PeerId, kind: KindId) -> usize {
         usize::from(self.peers.type_of(to)) * self.kinds.len() + kind.index()
     }
 
     /// Starts every service (at time 0, as P2PSimpy starts its runners) and, with
-    /// [`Bootstrap::Hello`], sends the `Hello`s. Call once, before running.
+    /// [`Bootstrap::Hello`], sends the `Hello`s. Call once, before running, on a kernel with
+    /// nothing scheduled: it declares the world's actors to it.
     pub fn start<E, Q>(&mut self, k: &mut Kernel<E, Q>)
     where
         E: From<Event> + From<NetEvent<Message>>,
         Q: EventQueue<E>,
     {
+        k.declare_actors(self.actors());
         let mut counted: Vec<usize> = self.counted_kinds.iter().map(|k| k.index()).collect();
         for s in &self.services {
             counted.extend(s.state.kinds.iter().map(|k| k.index()));
@@ -197,6 +218,7 @@ impl World {
                 neighbours[b.index()].push(a);
             }
             for p in self.net.peers() {
+                k.set_actor(p.0);
                 for &q in &neighbours[p.index()] {
                     self.send(k, p, q, Message::Hello, true);
                 }
@@ -219,6 +241,7 @@ impl World {
         if let Rounds::Synchronous { .. } = schedule.rounds {
             let first_peer = common.members[0];
             let first = schedule.first(f64::NAN, f64::NAN, common.rng(0, first_peer));
+            k.set_actor(self.net.peer_count() as u32 + s as u32);
             k.schedule_in(first, Event::Round { service }.into());
             return;
         }
@@ -228,6 +251,7 @@ impl World {
             let init = common.init_param(&type_name, local, &schedule.init);
             let period = common.period_own(local);
             let first = schedule.first(init, period, common.rng(local, peer));
+            k.set_actor(peer.0);
             k.schedule_in(first, Event::PeerRound { peer, service }.into());
         }
     }
@@ -276,6 +300,10 @@ impl World {
         E: From<Event> + From<NetEvent<Message>>,
         Q: EventQueue<E>,
     {
+        // What the peer schedules is ordered under its own count, whoever called (a round of
+        // all peers, the start, the workload).
+        let caller = k.actor();
+        k.set_actor(peer.0);
         let slot = &mut self.services[s];
         let env = Env {
             now: k.now(),
@@ -288,6 +316,7 @@ impl World {
         };
         slot.instance.act(env, &mut slot.state, peer, local, action);
         self.apply(k, s);
+        k.set_actor(caller);
     }
 
     /// Applies the effects service `s` emitted, in order.
@@ -431,6 +460,11 @@ impl World {
 impl Model<Event> for World {
     fn handle<Q: EventQueue<Event>>(&mut self, k: &mut Kernel<Event, Q>, event: Event) {
         World::handle(self, k, event);
+    }
+
+    #[inline]
+    fn actor(&self, event: &Event) -> u32 {
+        World::actor(self, event)
     }
 
     #[inline]
