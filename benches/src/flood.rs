@@ -49,6 +49,7 @@ impl Flood {
     /// Injects message `m` at peer 0.
     pub fn inject<Q: EventQueue<NetEvent<FloodMsg>>>(&mut self, k: &mut Kernel<NetEvent<FloodMsg>, Q>, m: u32) {
         self.mark(PeerId(0), m);
+        k.set_actor(0);
         for i in 0..self.net.degree(PeerId(0)) {
             let q = self.net.neighbours(PeerId(0))[i];
             self.net.send(k, PeerId(0), q, FloodMsg(m)).expect("linked and online");
@@ -83,11 +84,17 @@ impl Model<NetEvent<FloodMsg>> for Flood {
             }
         }
     }
+
+    #[inline]
+    fn actor(&self, ev: &NetEvent<FloodMsg>) -> u32 {
+        ev.peer().0
+    }
 }
 
 /// Runs a one-message flood to completion; returns (events, copies received).
 pub fn run_once(flood: &mut Flood) -> (u64, u64) {
     let mut k = Kernel::new();
+    k.declare_actors(flood.net.peer_count() as u32);
     flood.inject(&mut k, 0);
     let events = k.run_to_completion(flood);
     (events, flood.received)
@@ -96,6 +103,7 @@ pub fn run_once(flood: &mut Flood) -> (u64, u64) {
 /// Runs `messages` messages injected `spacing_ms` apart; returns (events, copies, peak queue bytes).
 pub fn run_many(flood: &mut Flood, messages: u32, spacing_ms: u64) -> (u64, u64, usize) {
     let mut k = Kernel::new();
+    k.declare_actors(flood.net.peer_count() as u32);
     let mut peak_queue = 0;
     for m in 0..messages {
         k.run_until(SimTime::from_millis(spacing_ms * u64::from(m)), flood).expect("time moves forward");

@@ -60,6 +60,11 @@ impl Model<NetEvent<Msg>> for Game {
             }
         }
     }
+
+    /// Each event is one peer's: the one who receives. What it sends is ordered, and drawn, as its own.
+    fn actor(&self, ev: &NetEvent<Msg>) -> u32 {
+        ev.peer().0
+    }
 }
 
 /// Plays `rounds` rounds with `seed`; returns each round trip in ms.
@@ -70,6 +75,7 @@ fn play(seed: u64, rounds: u32) -> Vec<f64> {
     let net = Network::new(Seed(seed), locations.clone(), &peers, NetConfig::default()).expect("valid peers");
     let mut game = Game { net, rounds, sent_at: SimTime::ZERO, round_trips_ms: Vec::new() };
     let mut k = Kernel::new();
+    k.declare_actors(2);
     game.net.connect(PINGER, PONGER, SimTime::ZERO);
     game.net.send(&mut k, PINGER, PONGER, Msg::Ping(0)).expect("the link is up");
     k.run_until(SimTime::from_millis(60_000), &mut game).expect("the kernel never fails here");

@@ -139,7 +139,7 @@ impl Built {
     pub(crate) fn member(&mut self, i: usize) -> (&dyn Fault, Member<'_>) {
         let peer = self.members[i];
         let key = StreamKey::new("fault").with(self.number).with(peer.0.into());
-        (&*self.kind, Member { i, peer, disrupted: &mut self.disrupted[i], rng: self.rngs.get(i, key) })
+        (&*self.kind, Member { i, peer, disrupted: &mut self.disrupted[i], rng: self.rngs.get(i, peer.0, key) })
     }
 
     /// The same for the member that is peer `p`.

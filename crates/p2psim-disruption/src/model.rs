@@ -178,9 +178,9 @@ impl RunModel {
         for (fi, f) in self.faults.iter_mut().enumerate() {
             let fault = fi as u16;
             for i in 0..f.members.len() {
+                k.set_actor(f.members[i].0);
                 let (kind, m) = f.member(i);
                 let peer = m.peer;
-                k.set_actor(peer.0);
                 for (wait, step) in kind.first(i, m.rng) {
                     k.schedule_in(wait, Event::Fault { fault, peer, step });
                 }

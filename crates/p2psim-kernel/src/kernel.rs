@@ -192,6 +192,17 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
     pub fn set_actor(&mut self, actor: u32) {
         debug_assert!((actor as usize) < self.order.counts.len(), "actor {actor} was not declared");
         self.order.actor = actor;
+        crate::rng::acting::set(actor);
+    }
+
+    #[inline]
+    fn act_as(&mut self, actor: u32) {
+        debug_assert!(
+            (actor as usize) < self.order.counts.len(),
+            "Model::actor gave {actor}, not declared (Kernel::declare_actors)"
+        );
+        self.order.actor = actor;
+        crate::rng::acting::set(actor);
     }
 
     /// The actor whose count orders what is scheduled next.
@@ -288,6 +299,7 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         while handled < max_events {
             let Some(entry) = self.queue.pop_before(limit) else {
                 self.now = until;
+                crate::rng::acting::clear();
                 self.exhausted()?;
                 return Ok(handled);
             };
@@ -295,12 +307,13 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
             self.processed += 1;
             handled += 1;
             self.hint(model);
-            self.order.actor = model.actor(&entry.event);
+            self.act_as(model.actor(&entry.event));
             model.handle(self, entry.event);
         }
         if self.queue.peek_time().is_none_or(|t| t >= limit) {
             self.now = until;
         }
+        crate::rng::acting::clear();
         self.exhausted()?;
         Ok(handled)
     }
@@ -312,9 +325,10 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
             self.now = SimTime::from_nanos(entry.time);
             self.processed += 1;
             self.hint(model);
-            self.order.actor = model.actor(&entry.event);
+            self.act_as(model.actor(&entry.event));
             model.handle(self, entry.event);
         }
+        crate::rng::acting::clear();
         self.processed - before
     }
 
@@ -334,8 +348,9 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         let entry = self.queue.pop_before(u64::MAX)?;
         self.now = SimTime::from_nanos(entry.time);
         self.processed += 1;
-        self.order.actor = model.actor(&entry.event);
+        self.act_as(model.actor(&entry.event));
         model.handle(self, entry.event);
+        crate::rng::acting::clear();
         Some(self.now)
     }
 }

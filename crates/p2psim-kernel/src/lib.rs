@@ -82,6 +82,6 @@ pub use config_error::{ConfigError, Segment, check_duration_ms, check_period_ms,
 pub use dist::{Dist, DistError, Param, Resolved};
 pub use kernel::{Ahead, Kernel, Model, PREFETCH_AHEAD, ScheduleError};
 pub use queue::{CalendarConfig, CalendarQueue, Entry, EventQueue, HeapQueue};
-pub use rng::{PeerRng, RNG_NAME, Seed, SimRng, StreamKey, Streams};
+pub use rng::{PeerRng, RNG_NAME, Seed, SimRng, StreamKey, Streams, acting};
 pub use time::{SimDuration, SimTime};
 pub use timer::{TimerId, Timers};

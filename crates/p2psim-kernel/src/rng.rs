@@ -113,9 +113,16 @@ impl Streams {
     }
 
     /// The stream of component `i`, whose key is `key` (the same key for the same `i` at every
-    /// call).
+    /// call), drawn from by actor `owner` (the peer the component belongs to).
+    ///
+    /// In debug builds, a draw while another actor is acting (see [`acting`]) panics: a peer's
+    /// stream may only be drawn from by the peer itself, or a run split between threads by peer
+    /// would not draw what one thread does. Every test of the workspace runs under this check.
     #[inline]
-    pub fn get(&mut self, i: usize, key: StreamKey) -> &mut PeerRng {
+    pub fn get(&mut self, i: usize, owner: u32, key: StreamKey) -> &mut PeerRng {
+        #[cfg(debug_assertions)]
+        acting::check(owner);
+        let _ = owner;
         let seed = self.seed;
         self.rngs[i].get_or_insert_with(
             #[cold]
@@ -127,6 +134,45 @@ impl Streams {
     #[inline]
     pub fn prefetch(&self, i: usize) {
         prefetch_index::prefetch_index(&self.rngs, i);
+    }
+}
+
+/// Which actor is acting on this thread, for the debug check of [`Streams::get`]. The kernel
+/// sets it before each event it hands to its model and at [`Kernel::set_actor`](crate::Kernel::set_actor);
+/// [`acting::clear`] ends it (draws made with no actor acting, as while a run is built, are not checked).
+/// Release builds keep nothing.
+pub mod acting {
+    #[cfg(debug_assertions)]
+    thread_local! {
+        static ACTING: std::cell::Cell<Option<u32>> = const { std::cell::Cell::new(None) };
+    }
+
+    /// `actor` acts from now on (on this thread).
+    #[inline]
+    pub fn set(actor: u32) {
+        #[cfg(debug_assertions)]
+        ACTING.with(|a| a.set(Some(actor)));
+        let _ = actor;
+    }
+
+    /// No actor acts from now on (on this thread).
+    pub fn clear() {
+        #[cfg(debug_assertions)]
+        ACTING.with(|a| a.set(None));
+    }
+
+    /// Panics if an actor other than `owner` is acting.
+    #[cfg(debug_assertions)]
+    #[track_caller]
+    pub(crate) fn check(owner: u32) {
+        if let Some(actor) = ACTING.with(|a| a.get()) {
+            assert_eq!(
+                actor, owner,
+                "actor {actor} drew from the stream of actor {owner}: a peer's stream is drawn from only while \
+                 the peer acts (Model::actor names the peer an event is for; Kernel::set_actor, the peer a \
+                 model acts for outside one)"
+            );
+        }
     }
 }
 
@@ -167,7 +213,7 @@ mod tests {
         for step in 0..5000 {
             let i = order.random_range(0..keys.len());
             let want: u64 = alone[i].random_range(0..1_000_000);
-            assert_eq!(streams.get(i, keys[i]).random_range(0..1_000_000), want, "step {step}");
+            assert_eq!(streams.get(i, i as u32, keys[i]).random_range(0..1_000_000), want, "step {step}");
         }
         let first = |seed: u64, key| Seed(seed).peer_stream(key).next_u64();
         assert_ne!(first(9, keys[0]), first(9, keys[1]));
@@ -176,5 +222,19 @@ mod tests {
         let mut chacha = Seed(9).stream(keys[0]);
         let state = u128::from(chacha.next_u64()) | u128::from(chacha.next_u64()) << 64;
         assert_eq!(Seed(9).peer_stream(keys[0]), PeerRng::new(state));
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    fn a_draw_from_another_actors_stream_is_caught() {
+        let mut streams = Streams::new(Seed(1), 2);
+        acting::set(1);
+        let _ = streams.get(1, 1, StreamKey::new("peer").with(1)).next_u64();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = streams.get(0, 0, StreamKey::new("peer").with(0)).next_u64();
+        }));
+        acting::clear();
+        assert!(caught.is_err(), "actor 1 drew from actor 0's stream unnoticed");
+        let _ = streams.get(0, 0, StreamKey::new("peer").with(0)).next_u64();
     }
 }

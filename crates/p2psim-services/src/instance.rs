@@ -40,6 +40,10 @@ pub(crate) struct ServiceState {
     pub(crate) rounds: Option<RoundSchedule>,
     /// With rounds whose period is drawn per peer (`Dist`): each peer's period, ms.
     pub(crate) period_own: Vec<f64>,
+    /// The stream of the service's synchronous rounds (their times, when drawn): `"service" /
+    /// type / name / "rounds"`, the round's own, since the round acts for every member and
+    /// belongs to none of them.
+    pub(crate) round_rng: PeerRng,
 }
 
 impl ServiceState {
@@ -48,7 +52,7 @@ impl ServiceState {
     #[inline]
     pub(crate) fn rng(&mut self, local: u32, peer: PeerId) -> &mut PeerRng {
         debug_assert_eq!(self.members[local as usize], peer);
-        self.rngs.get(local as usize, self.key.with(peer.0.into()))
+        self.rngs.get(local as usize, peer.0, self.key.with(peer.0.into()))
     }
 
     /// Asks the CPU to bring what a message's arrival at member `local` reads (its storage cell,
@@ -129,6 +133,7 @@ impl<P: Protocol> Instance<P> {
             Some(list) => list.iter().map(|k| k.id()).collect(),
             None => P::Message::all_kinds(kind_base),
         };
+        let key = StreamKey::new("service").with_label(type_name).with_label(name);
         let common = ServiceState {
             name: name.to_owned(),
             type_id,
@@ -136,11 +141,12 @@ impl<P: Protocol> Instance<P> {
             rngs: Streams::new(seed, members.len()),
             members,
             seed,
-            key: StreamKey::new("service").with_label(type_name).with_label(name),
+            key,
             kind_base,
             kinds: handled,
             rounds,
             period_own,
+            round_rng: seed.peer_stream(key.with_label("rounds")),
         };
         (Instance { protocol, states }, common)
     }

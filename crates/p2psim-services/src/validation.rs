@@ -36,7 +36,7 @@ impl Admission<Message> for Validator {
             return Admit::Now;
         }
         let spec = &self.specs[validation as usize - 1];
-        let rng = self.rngs.get(to.index(), StreamKey::new("validation").with(to.0.into()));
+        let rng = self.rngs.get(to.index(), to.0, StreamKey::new("validation").with(to.0.into()));
         let delay = SimDuration::from_millis_abs(spec.delay.draw(rng));
         Admit::After { delay, accept: !(spec.reject_tampered && tampered) }
     }

@@ -37,6 +37,20 @@ pub enum NetEvent<M> {
     Admitted(PeerId),
 }
 
+impl<M> NetEvent<M> {
+    /// The peer whose state the event changes (the receiver of an arrival, the peer of a download
+    /// or an admission): the event's actor, for [`p2psim_kernel::Model::actor`]. A model over the
+    /// network names it as the actor, so that what the peer sends is ordered, and drawn, as the
+    /// peer's own.
+    #[inline]
+    pub fn peer(&self) -> PeerId {
+        match self {
+            NetEvent::Arrive { to, .. } => *to,
+            NetEvent::Downloaded(p) | NetEvent::Admitted(p) => *p,
+        }
+    }
+}
+
 /// Why a message did not reach its receiver's services.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -261,7 +275,7 @@ impl<M: Payload> Network<M> {
             None => self.config.loss,
             Some(_) => self.loss_between(self.location(from), self.location(to)),
         };
-        if loss > 0.0 && self.send_rngs.get(from.index(), send_key(from)).random_bool(loss) {
+        if loss > 0.0 && self.send_rngs.get(from.index(), from.0, send_key(from)).random_bool(loss) {
             self.drop_msg(DropReason::Lost);
             return Err(DropReason::Lost);
         }
@@ -281,7 +295,7 @@ impl<M: Payload> Network<M> {
         let latency = match self.config.latency.mode {
             LatencyMode::PerMessage => {
                 let (a, b) = (self.location(from), self.location(to));
-                self.latency.per_message(a, b, self.send_rngs.get(from.index(), send_key(from)))
+                self.latency.per_message(a, b, self.send_rngs.get(from.index(), from.0, send_key(from)))
             }
             LatencyMode::FixedPerLink => match link.and_then(|i| self.links.fixed_latency(i)) {
                 Some(l) => l,

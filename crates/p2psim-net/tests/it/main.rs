@@ -52,6 +52,10 @@ impl<A: Admission<Msg>> Model<NetEvent<Msg>> for Harness<A> {
             }
         }
     }
+
+    fn actor(&self, ev: &NetEvent<Msg>) -> u32 {
+        ev.peer().0
+    }
 }
 
 /// Two locations with constant round-trip latencies: A–A 2 ms, A–B 10 ms, B–B given B→B 1 ms.
@@ -77,7 +81,9 @@ pub(crate) fn harness<A>(
 ) -> (Kernel<NetEvent<Msg>>, Harness<A>) {
     let net = Network::new(Seed(seed), locations, peers, config).unwrap();
     let n = peers.len();
-    (Kernel::new(), Harness { net, admission, log: Vec::new(), flood: false, seen: vec![false; n] })
+    let mut k = Kernel::new();
+    k.declare_actors(n as u32);
+    (k, Harness { net, admission, log: Vec::new(), flood: false, seen: vec![false; n] })
 }
 
 pub(crate) fn flood_run(seed: u64, n: u32) -> Vec<(SimTime, PeerId, PeerId, u32)> {

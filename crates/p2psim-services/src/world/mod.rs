@@ -172,9 +172,8 @@ impl World {
     #[inline]
     pub fn actor(&self, event: &Event) -> u32 {
         match event {
-            Event::Net(NetEvent::Arrive { to: p, .. } | NetEvent::Downloaded(p) | NetEvent::Admitted(p))
-            | Event::Timer { peer: p, .. }
-            | Event::PeerRound { peer: p, .. } => p.0,
+            Event::Net(e) => e.peer().0,
+            Event::Timer { peer: p, .. } | Event::PeerRound { peer: p, .. } => p.0,
             Event::Round { service } => self.net.peer_count() as u32 + u32::from(service.0),
         }
     }
@@ -239,9 +238,8 @@ impl World {
             return;
         }
         if let Rounds::Synchronous { .. } = schedule.rounds {
-            let first_peer = common.members[0];
-            let first = schedule.first(f64::NAN, f64::NAN, common.rng(0, first_peer));
             k.set_actor(self.net.peer_count() as u32 + s as u32);
+            let first = schedule.first(f64::NAN, f64::NAN, &mut common.round_rng);
             k.schedule_in(first, Event::Round { service }.into());
             return;
         }
@@ -250,8 +248,8 @@ impl World {
             let peer = common.members[local as usize];
             let init = common.init_param(&type_name, local, &schedule.init);
             let period = common.period_own(local);
-            let first = schedule.first(init, period, common.rng(local, peer));
             k.set_actor(peer.0);
+            let first = schedule.first(init, period, common.rng(local, peer));
             k.schedule_in(first, Event::PeerRound { peer, service }.into());
         }
     }
@@ -402,8 +400,7 @@ impl World {
                 }
                 let common = &mut self.services[s].state;
                 let schedule = common.rounds.clone().expect("a round of a service with rounds");
-                let first_peer = common.members[0];
-                let gap = schedule.next(f64::NAN, common.rng(0, first_peer));
+                let gap = schedule.next(f64::NAN, &mut common.round_rng);
                 k.schedule_in(gap, Event::Round { service }.into());
             }
         }
