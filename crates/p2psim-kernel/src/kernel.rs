@@ -337,6 +337,8 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
     fn hint<M: Model<E>>(&self, model: &M) {
         if let Some(far) = self.queue.ahead(PREFETCH_AHEAD + 1) {
             model.prefetch(far, Ahead::Far);
+            // The count its actor will schedule under: one word at random among a million peers.
+            prefetch_index::prefetch_index(&self.order.counts, model.actor(far) as usize);
         }
         if let Some(near) = self.queue.ahead(PREFETCH_AHEAD) {
             model.prefetch(near, Ahead::Near);
