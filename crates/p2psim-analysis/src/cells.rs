@@ -40,8 +40,9 @@ pub(crate) fn ms(ns: u64) -> f64 {
     SimTime::from_nanos(ns).as_millis_f64()
 }
 
-/// The cells of the analysed service's storage: one row per message produced, in production
-/// order; one column per analysed peer, in id order. Without an analysed service there are no
+/// The cells of the analysed service's storage: one row per message produced, by production time,
+/// producer and its sequence number ([`Messages::in_report_order`](p2psim_services::Messages::in_report_order));
+/// one column per analysed peer, in id order. Without an analysed service there are no
 /// rows, and the columns are every peer (for traffic).
 #[derive(Clone, Debug)]
 pub struct Cells<'w> {
@@ -57,7 +58,7 @@ impl<'w> Cells<'w> {
     pub fn new(world: &'w World, slot: Option<ServiceId>) -> Cells<'w> {
         match slot {
             Some(slot) => {
-                let messages: Vec<MsgIdx> = world.messages().all().collect();
+                let messages = world.messages().in_report_order();
                 let produced_ns = messages.iter().map(|&m| world.messages().produced_at(m).as_nanos()).collect();
                 Cells {
                     storage: Some(world.storage(slot)),
@@ -75,7 +76,7 @@ impl<'w> Cells<'w> {
         }
     }
 
-    /// The messages (rows), in production order.
+    /// The messages (rows), by production time, producer and its sequence number.
     pub fn messages(&self) -> &[MsgIdx] {
         &self.messages
     }

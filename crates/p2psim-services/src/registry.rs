@@ -80,4 +80,35 @@ impl Messages {
     pub fn all(&self) -> impl ExactSizeIterator<Item = MsgIdx> + use<> {
         (0..self.ids.len() as u32).map(MsgIdx)
     }
+
+    /// All indices by (production time, producer, the producer's sequence number): the order of
+    /// every report, because it depends only on each producer's own history. (Indices follow the
+    /// order in which the run handled the productions, and two producers at the same instant are
+    /// handled in the order of the events that made them produce, which a run split between
+    /// threads does not keep.)
+    pub fn in_report_order(&self) -> Vec<MsgIdx> {
+        let mut order: Vec<MsgIdx> = self.all().collect();
+        order.sort_unstable_by_key(|&m| (self.produced_at(m), self.id(m).producer, self.id(m).seq));
+        order
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use p2psim_net::PeerId;
+
+    #[test]
+    fn the_report_order_follows_time_then_producer_then_its_count_not_the_order_of_handling() {
+        let mut m = Messages::new();
+        let (t1, t2) = (SimTime::from_millis(1), SimTime::from_millis(2));
+        // Handled in this order: peer 9 before peer 3 at the same instant, then peer 3 again.
+        let a = m.produce(PeerId(9), t1, 10, 0).0;
+        let b = m.produce(PeerId(3), t1, 10, 0).0;
+        let c = m.produce(PeerId(3), t1, 10, 0).0;
+        let d = m.produce(PeerId(1), t2, 10, 0).0;
+        let e = m.produce(PeerId(3), SimTime::ZERO, 10, 0).0;
+        assert_eq!(m.in_report_order(), vec![e, b, c, a, d]);
+        assert_eq!(m.all().collect::<Vec<_>>(), vec![a, b, c, d, e]);
+    }
 }
