@@ -74,6 +74,15 @@ pub enum ScheduleError {
         /// The kernel's current time.
         now: SimTime,
     },
+    /// In a partitioned run, an event for another process's actor was due sooner than the
+    /// lookahead: the processes could not have exchanged it in time.
+    #[error("an event for actor {actor} was scheduled {delay} ahead, inside the lookahead of a partitioned run")]
+    InsideLookahead {
+        /// The actor it was for.
+        actor: u32,
+        /// How far ahead it was due.
+        delay: SimDuration,
+    },
     /// One actor scheduled more events than its part of the ordering key can count
     /// (2^(64 − bits of the actor count)): the order of its later events is no longer exact.
     #[error(
@@ -104,7 +113,41 @@ pub struct Kernel<E, Q = CalendarQueue<E>> {
     order: ActorOrder,
     processed: u64,
     queue: Q,
+    /// When this kernel is one logical process of a partitioned run: whose actors are whose,
+    /// and what leaves for the others.
+    part: Option<Part<E>>,
     _event: PhantomData<fn(E)>,
+}
+
+/// A kernel's share of a partitioned run ([`crate::Windows`]).
+///
+/// Invariant: an entry in `outbox` is for an actor of another logical process and is due at
+/// least `lookahead` after the instant it was scheduled at; else `inside` records the first
+/// that was not, and the run reports it.
+#[derive(Debug)]
+pub(crate) struct Part<E> {
+    /// This process's number.
+    pub(crate) me: u32,
+    /// The first actor of each process, in order, then the number of routed actors: process `i`
+    /// owns actors `starts[i]..starts[i + 1]`. Actors from the last bound on are everyone's (a
+    /// component each process runs a replica of) and are never routed.
+    pub(crate) starts: std::sync::Arc<[u32]>,
+    pub(crate) lookahead: u64,
+    pub(crate) outbox: Vec<(u32, Entry<E>)>,
+    pub(crate) inside: Option<(u32, SimDuration)>,
+}
+
+impl<E> Part<E> {
+    /// The process that owns `actor`, or `None` for an actor every process runs.
+    #[inline]
+    fn owner(&self, actor: u32) -> Option<u32> {
+        let routed = *self.starts.last().expect("at least one bound");
+        if actor >= routed {
+            return None;
+        }
+        // starts[0] = 0 <= actor < routed: the last start at or below it.
+        Some(self.starts.partition_point(|&s| s <= actor) as u32 - 1)
+    }
 }
 
 /// The tie-break part of the event key, `seq = actor << count_bits | count`.
@@ -165,7 +208,7 @@ impl<E: Clone> Kernel<E, CalendarQueue<E>> {
 impl<E, Q: EventQueue<E>> Kernel<E, Q> {
     /// A kernel at time zero using the given queue (for example a [`HeapQueue`](crate::HeapQueue)).
     pub fn with_queue(queue: Q) -> Self {
-        Kernel { now: SimTime::ZERO, order: ActorOrder::new(1), processed: 0, queue, _event: PhantomData }
+        Kernel { now: SimTime::ZERO, order: ActorOrder::new(1), processed: 0, queue, part: None, _event: PhantomData }
     }
 
     /// Declares at least `actors` actors (numbered from 0), whose counts order the events each
@@ -224,6 +267,42 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         self.push(time, event);
     }
 
+    /// Schedules `event`, an event for actor `to` (the one whose state it changes), after `delay`.
+    ///
+    /// The same as [`Kernel::schedule_in`] in a run of one process. In a partitioned run
+    /// ([`crate::Windows`]) an event for an actor of another process leaves through this call, and
+    /// only through it: it must be due at least the run's lookahead from now (a message's latency
+    /// is at least that), or the run ends with [`ScheduleError::InsideLookahead`].
+    #[inline]
+    pub fn schedule_to(&mut self, to: u32, delay: SimDuration, event: E) {
+        let time = (self.now + delay).as_nanos();
+        if let Some(part) = &mut self.part
+            && let Some(lp) = part.owner(to)
+            && lp != part.me
+        {
+            if delay.as_nanos() < part.lookahead {
+                part.inside.get_or_insert((to, delay));
+            }
+            let seq = self.order.next();
+            part.outbox.push((lp, Entry { time, seq, event }));
+            return;
+        }
+        self.push(time, event);
+    }
+
+    /// Takes an entry another process scheduled for one of this one's actors.
+    pub(crate) fn accept(&mut self, entry: Entry<E>) {
+        self.queue.push(entry);
+    }
+
+    pub(crate) fn part_mut(&mut self) -> Option<&mut Part<E>> {
+        self.part.as_mut()
+    }
+
+    pub(crate) fn set_part(&mut self, part: Part<E>) {
+        self.part = Some(part);
+    }
+
     /// Schedules `event` at the instant `at`, which must not be before now.
     pub fn schedule_at(&mut self, at: SimTime, event: E) -> Result<(), ScheduleError> {
         if at < self.now {
@@ -255,6 +334,9 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
     }
 
     fn exhausted(&self) -> Result<(), ScheduleError> {
+        if let Some((actor, delay)) = self.part.as_ref().and_then(|p| p.inside) {
+            return Err(ScheduleError::InsideLookahead { actor, delay });
+        }
         match self.order.exhausted {
             None => Ok(()),
             Some(actor) => Err(ScheduleError::OrderExhausted { actor, bits: self.order.count_bits }),

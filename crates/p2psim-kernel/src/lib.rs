@@ -77,6 +77,7 @@ mod queue;
 mod rng;
 mod time;
 mod timer;
+mod windows;
 
 pub use config_error::{ConfigError, Segment, check_duration_ms, check_period_ms, check_probability};
 pub use dist::{Dist, DistError, Param, Resolved};
@@ -85,3 +86,4 @@ pub use queue::{CalendarConfig, CalendarQueue, Entry, EventQueue, HeapQueue};
 pub use rng::{PeerRng, RNG_NAME, Seed, SimRng, StreamKey, Streams, acting};
 pub use time::{SimDuration, SimTime};
 pub use timer::{TimerId, Timers};
+pub use windows::{WindowStats, Windows};
