@@ -26,7 +26,7 @@ mod topology;
 
 pub use bandwidth::{BandwidthUnit, KBIT, MBIT, TransmissionModel, UploadModel};
 pub use ids::{LocationId, PeerId};
-pub use location::{Delay, LatencyMode, LatencyModel, LocationError, Locations};
+pub use location::{Delay, LatencyMode, LatencyModel, LocationError, Locations, NoLookahead};
 pub use monitor::{KindTotal, Monitors, Traffic};
 pub use network::{
     Admission, Admit, Delivery, DropReason, NetConfig, NetCounters, NetError, NetEvent, Network, Payload, PeerSpec,

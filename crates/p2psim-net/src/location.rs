@@ -21,6 +21,14 @@ pub enum Delay {
 }
 
 impl Delay {
+    /// The least value a draw can take, ms.
+    fn lower_bound(&self) -> f64 {
+        match self {
+            Delay::Const(v) => *v,
+            Delay::Dist(d) => d.lower_bound(),
+        }
+    }
+
     fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Delay::Const(v) => *v,
@@ -183,6 +191,55 @@ impl Locations {
     /// The delay entry that applies from `a` to `b` (after the symmetric fallback).
     pub fn delay(&self, a: LocationId, b: LocationId) -> &Delay {
         &self.delays[self.entry[a.index() * self.names.len() + b.index()]]
+    }
+}
+
+/// Why a run cannot be split between logical processes: the latency between two locations that
+/// hold peers can be zero (or is unbounded below and clamped at zero), so no time passes in which
+/// two processes could run apart.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error(
+    "the latency from {from} to {to} can be as small as {bound_ms} ms, so one run cannot be split into \
+     logical processes (they need a least latency above zero); it runs as one"
+)]
+pub struct NoLookahead {
+    /// The sender's location.
+    pub from: String,
+    /// The receiver's location.
+    pub to: String,
+    /// The least latency a message between them can have, ms (after clamping and halving).
+    pub bound_ms: f64,
+}
+
+impl Locations {
+    /// The least latency any message can have between peers at the given locations (`peers[l]`
+    /// peers at location `l`): the lookahead of a split run. Pairs no two peers occupy do not
+    /// count. Transmission and upload queues only add to it.
+    pub fn lookahead(&self, model: LatencyModel, peers: &[u32]) -> Result<SimDuration, NoLookahead> {
+        let n = self.names.len();
+        let mut least: Option<(usize, usize, f64)> = None;
+        for a in 0..n {
+            for b in 0..n {
+                let used = if a == b { peers[a] >= 2 } else { peers[a] >= 1 && peers[b] >= 1 };
+                if !used {
+                    continue;
+                }
+                let mut ms = self.delays[self.entry[a * n + b]].lower_bound().max(0.0);
+                if model.halve {
+                    ms *= 0.5;
+                }
+                if least.is_none_or(|(_, _, m)| ms < m) {
+                    least = Some((a, b, ms));
+                }
+            }
+        }
+        let Some((a, b, ms)) = least else { return Ok(SimDuration::MAX) };
+        // Floor, so that no draw at the bound rounds below it.
+        let bound = SimDuration::from_nanos((ms * 1e6).floor() as u64);
+        if bound == SimDuration::ZERO {
+            return Err(NoLookahead { from: self.names[a].clone(), to: self.names[b].clone(), bound_ms: ms });
+        }
+        Ok(bound)
     }
 }
 

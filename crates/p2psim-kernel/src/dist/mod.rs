@@ -368,6 +368,29 @@ impl Dist {
         }
     }
 
+    /// The infimum of the support: no draw is below it (`-inf` for the normal). For an empirical
+    /// sample, its least value of positive weight.
+    pub fn lower_bound(&self) -> f64 {
+        match self.spec {
+            DistSpec::Norm { .. } => f64::NEG_INFINITY,
+            DistSpec::Uniform { loc, .. }
+            | DistSpec::Expon { loc, .. }
+            | DistSpec::Lognorm { loc, .. }
+            | DistSpec::Gamma { loc, .. }
+            | DistSpec::Invgamma { loc, .. }
+            | DistSpec::WeibullMin { loc, .. } => loc,
+            DistSpec::Pareto { loc, scale, .. } => loc + scale,
+            DistSpec::Sample { ref values, ref weights } => values
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| weights.as_ref().is_none_or(|w| w[i] > 0.0))
+                .map(|(_, &v)| v)
+                .fold(f64::INFINITY, f64::min),
+            // A checked distribution holds its named form; claim nothing for any other.
+            DistSpec::Scipy(..) => f64::NEG_INFINITY,
+        }
+    }
+
     /// The theoretical mean, if finite.
     pub fn mean(&self) -> Option<f64> {
         let g = libm::tgamma;

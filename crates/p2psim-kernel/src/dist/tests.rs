@@ -27,6 +27,8 @@ fn check_moments(d: Dist) {
     let mean = xs.iter().sum::<f64>() / n;
     let m2 = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n;
     let m4 = xs.iter().map(|x| (x - mean).powi(4)).sum::<f64>() / n;
+    let low = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(low >= d.lower_bound(), "{d:?}: a draw {low} below the lower bound {}", d.lower_bound());
     let (mu, var) = (d.mean().unwrap(), d.variance().unwrap());
     let se_mean = (var / n).sqrt();
     assert!((mean - mu).abs() < 5.0 * se_mean, "{d:?}: mean {mean} vs {mu} (se {se_mean})");
@@ -160,4 +162,19 @@ fn params_are_checked_by_value_or_by_draws() {
     assert!(Param::Const(1e-9).check_period("up").is_err());
     assert!(Param::DistAttr(Dist::norm(200.0, 100.0).unwrap()).check_period("up").is_ok());
     assert!(Param::DistAttr(Dist::norm(0.0, 1e-12).unwrap()).check_period("up").is_err(), "rounds to 0 ns");
+}
+
+#[test]
+fn lower_bounds_are_the_supports_infimum() {
+    assert_eq!(Dist::norm(5.0, 1.0).unwrap().lower_bound(), f64::NEG_INFINITY);
+    assert_eq!(Dist::uniform(2.0, 3.0).unwrap().lower_bound(), 2.0);
+    assert_eq!(Dist::expon(1.5, 3.0).unwrap().lower_bound(), 1.5);
+    assert_eq!(Dist::lognorm(0.5, 4.0, 2.0).unwrap().lower_bound(), 4.0);
+    assert_eq!(Dist::gamma(2.0, 0.5, 1.0).unwrap().lower_bound(), 0.5);
+    assert_eq!(Dist::invgamma(3.0, 1.0, 1.0).unwrap().lower_bound(), 1.0);
+    assert_eq!(Dist::weibull_min(1.5, 2.5, 1.0).unwrap().lower_bound(), 2.5);
+    // scipy's pareto: x >= loc + scale.
+    assert_eq!(Dist::pareto(3.0, 1.0, 2.0).unwrap().lower_bound(), 3.0);
+    assert_eq!(Dist::sample(vec![4.0, 1.0, 9.0], Some(vec![1.0, 0.0, 1.0])).unwrap().lower_bound(), 4.0);
+    assert_eq!(Dist::sample(vec![4.0, 1.0, 9.0], None).unwrap().lower_bound(), 1.0);
 }

@@ -294,6 +294,15 @@ impl<M: Payload> Network<M> {
         self.latency.locations()
     }
 
+    /// The least latency any message between two of its peers can have ([`Locations::lookahead`]).
+    pub fn lookahead(&self) -> Result<SimDuration, crate::NoLookahead> {
+        let mut peers = vec![0u32; self.locations().len()];
+        for h in &self.headers {
+            peers[h.location.index()] += 1;
+        }
+        self.locations().lookahead(self.config.latency, &peers)
+    }
+
     /// Where the peer is.
     pub fn location(&self, p: PeerId) -> LocationId {
         self.headers[p.index()].location

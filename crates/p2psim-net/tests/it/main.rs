@@ -1,6 +1,7 @@
 //! Integration tests of the network model through its public API.
 
 mod delivery;
+mod lookahead;
 mod topology;
 
 use p2psim_kernel::{EventQueue, Kernel, Model, Seed, SimDuration, SimTime};
