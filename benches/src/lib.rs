@@ -9,6 +9,7 @@
 pub mod flood;
 pub mod floor;
 pub mod gossip;
+pub mod windowed;
 pub mod yardstick;
 
 /// Peak resident memory of this process so far, in bytes (`VmHWM` from `/proc/self/status`), if the

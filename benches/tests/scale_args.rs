@@ -43,3 +43,22 @@ fn a_flood_prints_its_figures() {
     assert_eq!(&fields[..3], ["floor", "200", "2"], "{out}");
     assert!(fields[3].parse::<u64>().unwrap() > 200, "two messages over 200 peers take more events than peers: {out}");
 }
+
+#[test]
+fn the_partitioned_flood_refuses_bad_process_counts_and_handles_the_same_events_at_any_count() {
+    for lps in ["0", "101", "-1", "two"] {
+        let (code, out, err) = scale(&["windowed", "100", "1", "--lps", lps]);
+        assert_eq!(code, 2, "--lps {lps}: {err}");
+        assert!(out.is_empty() && !err.contains("panicked"), "--lps {lps}: {err}");
+    }
+    let figures = |lps: &str| {
+        let (code, out, err) = scale(&["windowed", "2000", "3", "--lps", lps]);
+        assert_eq!(code, 0, "{err}");
+        let f: Vec<String> = out.split_whitespace().map(str::to_owned).collect();
+        // events, copies; every copy of each of the 3 messages: 8 + 7 (n - 1) per message.
+        (f[3].clone(), f[4].clone())
+    };
+    let one = figures("1");
+    assert_eq!(one.1, (3 * (8 + 7 * 1999)).to_string());
+    assert_eq!(figures("3"), one);
+}

@@ -28,6 +28,15 @@ enum Scale {
     Yardstick(FloodSize),
     /// The floor: the push model as a bare hand-written loop.
     Floor(FloodSize),
+    /// The push flood on the kernel's partitioned engine alone, split into `lps` processes.
+    Windowed {
+        /// The size of the flood.
+        #[command(flatten)]
+        size: FloodSize,
+        /// Logical processes (threads).
+        #[arg(long, default_value_t = 1)]
+        lps: u32,
+    },
     /// An experiment file, run to its end (the build not timed).
     Experiment {
         /// The experiment file.
@@ -67,6 +76,7 @@ fn main() -> std::process::ExitCode {
     }
     let (which, flood) = match scale {
         Scale::Experiment { file } => return experiment(&file),
+        Scale::Windowed { size, lps } => return windowed(size, lps),
         Scale::Main { file, out } => {
             let start = Instant::now();
             let status = p2psim_cli::run(&p2psim::Protocols::new(), ["p2psim", "experiment", &file, "--out", &out]);
@@ -118,6 +128,34 @@ fn main() -> std::process::ExitCode {
         println!(
             "{which} {peers} {messages} {events} {copies} {wall:.3} {:.0} {peak} {per_peer}{tail}",
             events as f64 / wall.max(1e-9)
+        );
+    }
+    std::process::ExitCode::SUCCESS
+}
+
+/// Runs the flood on the partitioned engine; prints `windowed-LPS peers messages events copies
+/// wall_s events_per_s peak_rss_bytes windows events_per_window crossed_share waited_s...`.
+fn windowed(size: FloodSize, lps: u32) -> std::process::ExitCode {
+    if lps == 0 || lps > size.peers {
+        let message = format!("--lps must be from 1 to the number of peers ({})", size.peers);
+        <Scale as clap::CommandFactory>::command().error(clap::error::ErrorKind::ValueValidation, message).exit();
+    }
+    let (events, copies, stats) = benches::windowed::run(size.peers, size.messages, size.spacing_ms, lps);
+    // The run alone, as for the floods: the graph's build is not timed.
+    let wall = stats.wall.as_secs_f64();
+    let waited: Vec<String> = stats.waited.iter().map(|d| format!("{:.3}", d.as_secs_f64())).collect();
+    #[allow(clippy::print_stdout, reason = "this binary's output is its report")]
+    {
+        println!(
+            "windowed-{lps} {} {} {events} {copies} {wall:.3} {:.0} {} {} {:.0} {:.4} waited={}",
+            size.peers,
+            size.messages,
+            events as f64 / wall.max(1e-9),
+            peak_rss_bytes().unwrap_or(0),
+            stats.windows,
+            stats.events_per_window(),
+            stats.crossed_share(),
+            waited.join(",")
         );
     }
     std::process::ExitCode::SUCCESS
