@@ -275,6 +275,16 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
     /// is at least that), or the run ends with [`ScheduleError::InsideLookahead`].
     #[inline]
     pub fn schedule_to(&mut self, to: u32, delay: SimDuration, event: E) {
+        if self.part.is_some() {
+            return self.schedule_routed(to, delay, event);
+        }
+        self.schedule_in(delay, event);
+    }
+
+    /// [`Kernel::schedule_to`] in a partitioned run: kept out of line, so that a run of one
+    /// process pays one test of a field for it.
+    #[inline(never)]
+    fn schedule_routed(&mut self, to: u32, delay: SimDuration, event: E) {
         let time = (self.now + delay).as_nanos();
         if let Some(part) = &mut self.part
             && let Some(lp) = part.owner(to)

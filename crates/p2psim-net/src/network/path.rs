@@ -316,7 +316,9 @@ impl<M: Payload> Network<M> {
     ) -> SimTime {
         self.in_flight += 1;
         let SendPlan { from, to, connectionless, arrival, .. } = plan;
-        k.schedule_in(arrival - k.now(), NetEvent::Arrive { from, to, connectionless, msg }.into());
+        // The one event of the network for another peer: in a partitioned run it may leave for
+        // another process, and the latency it is due after is at least the lookahead.
+        k.schedule_to(to.0, arrival - k.now(), NetEvent::Arrive { from, to, connectionless, msg }.into());
         arrival
     }
 
