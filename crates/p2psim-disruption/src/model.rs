@@ -157,9 +157,19 @@ impl RunModel {
         match event {
             Event::World(e) => self.world.actor(e),
             Event::Fault { peer, .. } => peer.0,
-            Event::Window { fault, .. } => self.world.actors() + u32::from(*fault),
-            Event::Inject { entry, .. } => self.world.actors() + self.faults.len() as u32 + u32::from(*entry),
+            Event::Window { fault, .. } => self.window_actor(*fault),
+            Event::Inject { entry, .. } => self.inject_actor(*entry),
         }
+    }
+
+    /// The actor of fault `fault`'s network-wide windows: after the world's.
+    fn window_actor(&self, fault: u16) -> u32 {
+        self.world.actors() + u32::from(fault)
+    }
+
+    /// The actor of workload entry `entry`: after the faults'.
+    fn inject_actor(&self, entry: u16) -> u32 {
+        self.world.actors() + self.faults.len() as u32 + u32::from(entry)
     }
 
     /// Starts the world and schedules every fault's first step. Call once, before running, on a
@@ -175,8 +185,10 @@ impl RunModel {
             }
         }
         self.world.start(k);
-        for (fi, f) in self.faults.iter_mut().enumerate() {
+        for fi in 0..self.faults.len() {
             let fault = fi as u16;
+            let window_actor = self.window_actor(fault);
+            let f = &mut self.faults[fi];
             for i in 0..f.members.len() {
                 k.set_actor(f.members[i].0);
                 let (kind, m) = f.member(i);
@@ -186,16 +198,15 @@ impl RunModel {
                 }
             }
             if let Some((from, until)) = f.kind.window() {
-                k.set_actor(self.world.actors() + u32::from(fault));
+                k.set_actor(window_actor);
                 k.schedule_in(ms(from), Event::Window { fault, on: true });
                 if let Some(u) = until {
                     k.schedule_in(ms(u), Event::Window { fault, on: false });
                 }
             }
         }
-        let entries = self.world.actors() + self.faults.len() as u32;
         for (entry, at) in self.workload.first() {
-            k.set_actor(entries + u32::from(entry));
+            k.set_actor(self.inject_actor(entry));
             k.schedule_in(at, Event::Inject { entry, index: 0 });
         }
     }

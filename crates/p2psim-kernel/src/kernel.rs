@@ -233,16 +233,9 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
     /// event (a round of all peers). The kernel sets it to [`Model::actor`] before each event.
     #[inline]
     pub fn set_actor(&mut self, actor: u32) {
-        debug_assert!((actor as usize) < self.order.counts.len(), "actor {actor} was not declared");
-        self.order.actor = actor;
-        crate::rng::acting::set(actor);
-    }
-
-    #[inline]
-    fn act_as(&mut self, actor: u32) {
         debug_assert!(
             (actor as usize) < self.order.counts.len(),
-            "Model::actor gave {actor}, not declared (Kernel::declare_actors)"
+            "actor {actor} (from Model::actor or set_actor) was not declared (Kernel::declare_actors)"
         );
         self.order.actor = actor;
         crate::rng::acting::set(actor);
@@ -343,7 +336,7 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         self.order.scheduled
     }
 
-    fn exhausted(&self) -> Result<(), ScheduleError> {
+    fn order_error(&self) -> Result<(), ScheduleError> {
         if let Some((actor, delay)) = self.part.as_ref().and_then(|p| p.inside) {
             return Err(ScheduleError::InsideLookahead { actor, delay });
         }
@@ -392,21 +385,21 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
             let Some(entry) = self.queue.pop_before(limit) else {
                 self.now = until;
                 crate::rng::acting::clear();
-                self.exhausted()?;
+                self.order_error()?;
                 return Ok(handled);
             };
             self.now = SimTime::from_nanos(entry.time);
             self.processed += 1;
             handled += 1;
             self.hint(model);
-            self.act_as(model.actor(&entry.event));
+            self.set_actor(model.actor(&entry.event));
             model.handle(self, entry.event);
         }
         if self.queue.peek_time().is_none_or(|t| t >= limit) {
             self.now = until;
         }
         crate::rng::acting::clear();
-        self.exhausted()?;
+        self.order_error()?;
         Ok(handled)
     }
 
@@ -417,7 +410,7 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
             self.now = SimTime::from_nanos(entry.time);
             self.processed += 1;
             self.hint(model);
-            self.act_as(model.actor(&entry.event));
+            self.set_actor(model.actor(&entry.event));
             model.handle(self, entry.event);
         }
         crate::rng::acting::clear();
@@ -442,7 +435,7 @@ impl<E, Q: EventQueue<E>> Kernel<E, Q> {
         let entry = self.queue.pop_before(u64::MAX)?;
         self.now = SimTime::from_nanos(entry.time);
         self.processed += 1;
-        self.act_as(model.actor(&entry.event));
+        self.set_actor(model.actor(&entry.event));
         model.handle(self, entry.event);
         crate::rng::acting::clear();
         Some(self.now)
@@ -467,7 +460,7 @@ mod tests {
         assert_eq!(order.exhausted, Some(7));
         let mut kernel: Kernel<u8> = Kernel::new();
         kernel.order = order;
-        assert_eq!(kernel.exhausted(), Err(ScheduleError::OrderExhausted { actor: 7, bits: 44 }));
+        assert_eq!(kernel.order_error(), Err(ScheduleError::OrderExhausted { actor: 7, bits: 44 }));
     }
 
     #[test]

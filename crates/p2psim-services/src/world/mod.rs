@@ -174,8 +174,14 @@ impl World {
         match event {
             Event::Net(e) => e.peer().0,
             Event::Timer { peer: p, .. } | Event::PeerRound { peer: p, .. } => p.0,
-            Event::Round { service } => self.net.peer_count() as u32 + u32::from(service.0),
+            Event::Round { service } => self.round_actor(*service),
         }
+    }
+
+    /// The actor of service `s`'s synchronous rounds: after every peer.
+    #[inline]
+    fn round_actor(&self, s: ServiceId) -> u32 {
+        self.net.peer_count() as u32 + u32::from(s.0)
     }
 
     #[inline]
@@ -232,13 +238,14 @@ impl World {
         Q: EventQueue<E>,
     {
         let service = ServiceId(s as u16);
+        let round_actor = self.round_actor(service);
         let common = &mut self.services[s].state;
         let Some(schedule) = common.rounds.clone() else { return };
         if common.members.is_empty() {
             return;
         }
         if let Rounds::Synchronous { .. } = schedule.rounds {
-            k.set_actor(self.net.peer_count() as u32 + s as u32);
+            k.set_actor(round_actor);
             let first = schedule.first(f64::NAN, f64::NAN, &mut common.round_rng);
             k.schedule_in(first, Event::Round { service }.into());
             return;
